@@ -1,0 +1,1 @@
+"""The annotation domain: articles, spans, canonical claims, suggestions, review, agreement, releases."""

@@ -1,0 +1,166 @@
+"""The domain vocabulary: enums, frozen records passed between layers, and DomainError.
+
+Standard library only, so every layer (pure parsers included) may import it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    ANNOTATOR = "annotator"
+    CURATOR = "curator"
+    MANAGER = "manager"
+
+
+class ClaimStatus(StrEnum):
+    ACTIVE = "active"
+    MERGED = "merged"
+
+
+class LinkSource(StrEnum):
+    SUGGESTION = "suggestion"  # an accepted suggestion, with its rank and score
+    SEARCH = "search"  # found by the reviewer through claim search
+    CREATED = "created"  # a new claim written from the span
+    NO_MATCH = "no_match"  # an explicit "no matching claim"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Decision(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class AssignmentStatus(StrEnum):
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+
+
+class AdjudicationStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REOPENED = "reopened"
+
+
+class AgreementScope(StrEnum):
+    PROJECT = "project"
+    ARTICLE = "article"
+    REVIEWER_PAIR = "reviewer_pair"
+
+
+class ReleaseStatus(StrEnum):
+    BUILDING = "building"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class ImportKind(StrEnum):
+    ARTICLES = "articles"
+    CLAIMS = "claims"
+
+
+class DomainError(Exception):
+    """Bad input or a forbidden state change; the edges turn it into a 4xx naming the field or line."""
+
+    def __init__(self, message: str, *, field: str | None = None, line: int | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.line = line
+        self.code = code
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One article parsed from a file, before it is stored. `text` is already normalised."""
+
+    text: str
+    source_name: str
+    line: int | None = None
+    title: str = ""
+    source_url: str = ""
+    published_date: date | None = None
+    language: str = ""
+    external_id: str = ""
+    priority: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return text_sha256(self.text)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in an input that could not be used, located by file and (where known) line and field."""
+
+    source_name: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        where = self.source_name + (f", line {self.line}" if self.line is not None else "")
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.source_name,
+            "line": self.line,
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+def normalize_text(text: str) -> str:
+    """The one normalisation stored text receives: NFC, LF line ends, no control characters, trimmed.
+
+    Offsets are code points into the result, so this must never change for stored articles.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = _TRAILING_SPACE.sub("\n", text)
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+PREFIX_SUFFIX_LENGTH = 32
+
+
+def quote_context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """Return (prefix, exact, suffix) for a half-open code-point range, as a W3C TextQuoteSelector."""
+    if not (0 <= start < end <= len(text)):
+        raise DomainError(f"0 <= start < end <= {len(text)} does not hold for [{start}, {end})", field="end")
+    return (
+        text[max(0, start - PREFIX_SUFFIX_LENGTH) : start],
+        text[start:end],
+        text[end : end + PREFIX_SUFFIX_LENGTH],
+    )

@@ -1,0 +1,1 @@
+"""Page shells rendered by Django templates."""

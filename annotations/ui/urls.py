@@ -1,0 +1,3 @@
+"""URLs of the browser pages."""
+
+urlpatterns: list = []
