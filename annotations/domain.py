@@ -77,7 +77,9 @@ class ImportKind(StrEnum):
 class DomainError(Exception):
     """Bad input or a forbidden state change; the edges turn it into a 4xx naming the field or line."""
 
-    def __init__(self, message: str, *, field: str | None = None, line: int | None = None, code: str = "invalid"):
+    def __init__(
+        self, message: str, *, field: str | None = None, line: int | None = None, code: str = "invalid"
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -103,10 +105,10 @@ class ArticleRecord:
     external_id: str = ""
     priority: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    sha256: str = field(init=False)
 
-    @property
-    def sha256(self) -> str:
-        return text_sha256(self.text)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", text_sha256(self.text))
 
 
 @dataclass(frozen=True)
@@ -142,10 +144,16 @@ def normalize_text(text: str) -> str:
 
     Offsets are code points into the result, so this must never change for stored articles.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    text = _TRAILING_SPACE.sub("\n", text)
-    return unicodedata.normalize("NFC", text).strip()
+    # Each step first checks whether it has anything to do: imports call this for every field.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if " \n" in text or "\t\n" in text:
+        text = _TRAILING_SPACE.sub("\n", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.strip()
 
 
 def text_sha256(text: str) -> str:
@@ -164,3 +172,29 @@ def quote_context(text: str, start: int, end: int) -> tuple[str, str, str]:
         text[start:end],
         text[end : end + PREFIX_SUFFIX_LENGTH],
     )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: counts, and the problems (file, line, field, message) it met."""
+
+    batch_id: int
+    created: int
+    duplicates: int
+    failed: int
+    problems: tuple[Problem, ...]
+    problems_truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "created": self.created,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "problems": [problem.as_dict() for problem in self.problems],
+            "problems_truncated": self.problems_truncated,
+        }

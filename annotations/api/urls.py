@@ -2,5 +2,11 @@
 
 from django.urls import path
 
+from annotations.api import views
+
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "projects/<int:project_id>/articles/import", views.ArticleImportView.as_view(), name="articles-import"
+    ),
+]

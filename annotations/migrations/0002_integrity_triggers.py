@@ -23,6 +23,10 @@ DECLARE
     body text;
     prefix_start integer;
 BEGIN
+    IF NEW.start < 0 OR NEW.start >= NEW."end" THEN
+        RAISE EXCEPTION 'span needs 0 <= start < end, got [%, %)', NEW.start, NEW."end"
+            USING ERRCODE = 'check_violation';
+    END IF;
     SELECT text INTO body FROM annotations_article WHERE id = NEW.article_id;
     IF NEW."end" > char_length(body) THEN
         RAISE EXCEPTION 'span end % is past the article length %', NEW."end", char_length(body)

@@ -25,7 +25,9 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, help_text="The first problems found (file, line, field, message).")
+    problems = models.JSONField(
+        default=list, help_text="The first problems found (file, line, field, message)."
+    )
 
     class Meta:
         constraints = [in_enum("kind", ImportKind, "import_batch_kind_valid")]
@@ -35,7 +37,8 @@ class ImportBatch(models.Model):
 
 
 class Article(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
+    # No index of its own: the composite indexes below all lead with project_id.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles", db_index=False)
     external_id = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500, blank=True)
     source_url = models.URLField(max_length=2000, blank=True)
@@ -59,9 +62,10 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "-priority", "created_at"], name="article_queue_order"),
-            models.Index(fields=["project", "external_id"], name="article_external_id"),
+            models.Index(
+                fields=["project", "external_id"], name="article_external_id", condition=~Q(external_id="")
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title or f"article {self.pk}"
-

@@ -11,7 +11,10 @@ from annotations.models.claim import CanonicalClaim
 
 
 class Span(models.Model):
-    """A reviewer's highlight. A database trigger checks `end <= length(text)` and `quote = text[start:end]`."""
+    """A reviewer's highlight.
+
+    A database trigger checks `end <= length(text)` and that quote, prefix and suffix equal the text.
+    """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="spans")
     annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="spans")
@@ -75,7 +78,8 @@ class ClaimLink(models.Model):
                 name="claim_link_rank_only_for_suggestions",
             ),
             CheckConstraint(
-                condition=~Q(source=LinkSource.SUGGESTION) | Q(suggestion_rank__gte=1),
+                condition=~Q(source=LinkSource.SUGGESTION)
+                | (Q(suggestion_rank__isnull=False) & Q(suggestion_rank__gte=1)),
                 name="claim_link_suggestion_has_rank",
             ),
         ]

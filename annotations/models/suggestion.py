@@ -21,7 +21,9 @@ class SuggestionRun(models.Model):
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="A running run past this is stale.")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A running run past this is stale."
+    )
     timings = models.JSONField(default=dict, blank=True, help_text="Milliseconds per stage.")
 
     class Meta:

@@ -1,0 +1,1 @@
+"""Reads: scoped querysets, blind-review filtering, and the joins that keep queries flat."""

@@ -1,0 +1,127 @@
+"""Shared fixtures: personas in a project, API clients, and a real Celery worker.
+
+The embedded PostgreSQL and Redis start once per session, when the settings load (FACTCHECK_DATA_DIR is
+var/test, set in pyproject's pytest env, so tests never share servers with `make run`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from annotations.domain import Role
+from annotations.models import Project
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+
+
+@dataclass
+class Personas:
+    project: Project
+    manager: User
+    curator: User
+    annotator: User
+    other_annotator: User
+    outsider: User  # an annotator of another project
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    project = ProjectFactory.create()
+    other_project = ProjectFactory.create()
+    people = {}
+    for name, role in [
+        ("manager", Role.MANAGER),
+        ("curator", Role.CURATOR),
+        ("annotator", Role.ANNOTATOR),
+        ("other_annotator", Role.ANNOTATOR),
+    ]:
+        people[name] = MembershipFactory.create(
+            project=project, role=role, user=UserFactory.create(username=name)
+        ).user
+    outsider = MembershipFactory.create(
+        project=other_project, role=Role.ANNOTATOR, user=UserFactory.create(username="outsider")
+    )
+    return Personas(project=project, outsider=outsider.user, **people)
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: object
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery worker` process, on the test database and the session's embedded Redis."""
+    db = settings.DATABASES["default"]
+    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    url = f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    log = open(Path(settings.DATA_DIR) / "celery-worker.log", "wb")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "factcheck",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    from factcheck.celery import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start; see {log.name}")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    """Real hashing is slow by design; tests need only that passwords check."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
