@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 # mypy's Django plugin imports the settings: give it URLs so that it starts no embedded servers.
 LINT_ENV := DATABASE_URL=postgres://lint@localhost/lint REDIS_URL=redis://localhost SECRET_KEY=lint-only
 
-.PHONY: install run test lint typecheck check-imports pytest lock bench clean
+.PHONY: install run test lint typecheck check-imports pytest schema lock bench clean
 
 install: $(STAMP)
 
@@ -34,6 +34,9 @@ check-imports: install
 
 pytest: install
 	$(BIN)/pytest
+
+schema: install
+	$(LINT_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 lock:
 	rm -rf /tmp/factcheck-lock && $(PYTHON) -m venv /tmp/factcheck-lock

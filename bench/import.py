@@ -22,9 +22,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 _VOCABULARY = """
-    talks envoy ceasefire geneva delegation ukraine russia security guarantees territory sanctions prisoners
-    exchange monitoring negotiators kremlin kyiv washington summit statement progress difficult round agreement
-    frontline energy infrastructure drones humanitarian corridor reporters minister president officials
+    talks envoy ceasefire geneva delegation ukraine russia security guarantees territory sanctions
+    prisoners exchange monitoring negotiators kremlin kyiv washington summit statement progress difficult
+    round agreement frontline energy infrastructure drones humanitarian corridor reporters minister
+    president officials
     meeting weekend proposal framework deadline anniversary troops
 """
 WORDS = _VOCABULARY.split()

@@ -87,6 +87,7 @@ def test_load_demo_is_idempotent() -> None:
     assert Article.objects.filter(project=project).count() == 6
     assert CanonicalClaim.objects.filter(claim_base=project.claim_base).count() == 30
     assert set(Membership.objects.filter(project=project).values_list("user__username", "role")) == {
+        ("admin", "manager"),
         ("manager", "manager"),
         ("annotator1", "annotator"),
         ("annotator2", "annotator"),

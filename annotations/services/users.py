@@ -11,7 +11,13 @@ from annotations.domain import DomainError
 
 @transaction.atomic
 def user_ensure(
-    *, username: str, password: str, email: str = "", first_name: str = "", last_name: str = ""
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    superuser: bool = False,
 ) -> tuple[User, bool]:
     """The user with this name, created with this password if absent (an existing password is kept)."""
     if not username.strip():
@@ -19,7 +25,8 @@ def user_ensure(
     model = get_user_model()
     user, created = model.objects.get_or_create(
         username=username.strip(),
-        defaults={"email": email, "first_name": first_name, "last_name": last_name},
+        defaults={"email": email, "first_name": first_name, "last_name": last_name,
+                  "is_staff": superuser, "is_superuser": superuser},
     )
     if created:
         user.set_password(password)

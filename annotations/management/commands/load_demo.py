@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 email=entry.get("email", ""),
                 first_name=entry.get("first_name", ""),
                 last_name=entry.get("last_name", ""),
+                superuser=entry.get("superuser", False),
             )
             membership_set(project=project, user=user, role=entry["role"], actor=None)
 

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("load_demo", stdout=self.stdout)
 
