@@ -155,3 +155,21 @@ def test_settings_fail_loudly(tmp_path: Path, overrides: dict[str, str | None], 
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured"), result.stderr
     assert named in last_line, result.stderr
+
+
+def test_with_urls_set_nothing_embedded_starts(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "DATABASE_URL": "postgres://nobody@db.invalid/none",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
+        "SECRET_KEY": "x" * 60,
+        "FACTCHECK_DATA_DIR": str(tmp_path / "data"),
+    }
+    code = "import django; django.setup(); from django.conf import settings; print(settings.EMBEDDED)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
+    assert not (tmp_path / "data").exists()

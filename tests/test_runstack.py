@@ -43,17 +43,26 @@ def wait_for(predicate: object, seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def test_runstack_serves_demo_data_and_ctrl_c_stops_everything(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_runstack_serves_demo_data_and_ctrl_c_stops_everything(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     data = tmp_path_factory.mktemp("run")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     env["FACTCHECK_DATA_DIR"] = str(data)
     log = data / "runstack.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "manage.py", "runstack", "--port", str(port)], cwd=REPO, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runstack", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_for(lambda: "Press Ctrl-C" in log.read_text(errors="replace") or proc.poll() is not None, 90, "start")
+        wait_for(
+            lambda: "Press Ctrl-C" in log.read_text(errors="replace") or proc.poll() is not None, 90, "start"
+        )
         text = log.read_text(errors="replace")
         assert proc.poll() is None, text
         assert f"http://127.0.0.1:{port}/" in text
@@ -63,11 +72,13 @@ def test_runstack_serves_demo_data_and_ctrl_c_stops_everything(tmp_path_factory:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _get(opener, base + "/login/")[0] == 200, 30, "the web server")
-        status, page = _get(opener, base + "/login/")
+        _, page = _get(opener, base + "/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert token, page
         form = f"csrfmiddlewaretoken={token.group(1)}&username=manager&password=demo-password-2026&next=/"
-        request = urllib.request.Request(base + "/login/", data=form.encode(), headers={"Referer": base + "/login/"})
+        request = urllib.request.Request(
+            base + "/login/", data=form.encode(), headers={"Referer": base + "/login/"}
+        )
         with opener.open(request, timeout=10) as response:
             home = response.read().decode()
         assert 'data-project="geneva-demo"' in home

@@ -25,8 +25,13 @@ def user_ensure(
     model = get_user_model()
     user, created = model.objects.get_or_create(
         username=username.strip(),
-        defaults={"email": email, "first_name": first_name, "last_name": last_name,
-                  "is_staff": superuser, "is_superuser": superuser},
+        defaults={
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "is_staff": superuser,
+            "is_superuser": superuser,
+        },
     )
     if created:
         user.set_password(password)
