@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from annotations.domain import ReleaseStatus
 from annotations.models import (
     Adjudication,
     AgreementSnapshot,
+    ApiToken,
     Article,
     Assignment,
     AuditEvent,
     CanonicalClaim,
     ClaimBase,
+    ClaimEmbedding,
     ClaimLink,
     DatasetRelease,
     ImportBatch,
@@ -25,6 +29,7 @@ from annotations.models import (
     Suggestion,
     SuggestionRun,
 )
+from annotations.services.tokens import token_revoke
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -91,28 +96,43 @@ class ArticleAdmin(admin.ModelAdmin):
         return False  # articles arrive through import, which normalises and deduplicates them
 
 
+class ClaimEmbeddingInline(admin.TabularInline):
+    model = ClaimEmbedding
+    extra = 0
+    fields = ["model_name", "model_version", "dimensions", "created_at"]
+    readonly_fields = ["model_name", "model_version", "dimensions", "created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(CanonicalClaim)
 class CanonicalClaimAdmin(admin.ModelAdmin):
-    list_display = ["id", "short_text", "verdict", "language", "status", "embedding_model"]
+    list_display = ["id", "short_text", "verdict", "language", "status"]
     list_filter = ["status", "language", "claim_base"]
     search_fields = ["text", "title", "claimant"]
     readonly_fields = [
         "normalized_text",
-        "embedding_model",
-        "embedding_model_version",
-        "embedding_dimensions",
         "created_by",
         "created_from_span",
         "import_batch",
         "created_at",
         "updated_at",
     ]
-    exclude = ["embedding"]
     raw_id_fields = ["merged_into"]
+    inlines = [ClaimEmbeddingInline]
 
     @admin.display(description="text")
     def short_text(self, obj: CanonicalClaim) -> str:
         return obj.text[:100]
+
+
+@admin.register(ClaimEmbedding)
+class ClaimEmbeddingAdmin(ReadOnlyAdmin):
+    list_display = ["id", "claim", "model_name", "model_version", "dimensions", "created_at"]
+    list_filter = ["model_name", "model_version"]
+    exclude = ["vector"]
 
 
 @admin.register(Span)
@@ -191,3 +211,39 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["actor_name", "object_id", "action"]
     date_hierarchy = "at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by their users (only they ever see the key); staff can only revoke them."""
+
+    list_display = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "name", "prefix"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a token made here would have a key no one could be shown
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: the row keeps the record of what existed
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("annotations.change_apitoken")
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        actor = request.user
+        if not isinstance(actor, User):  # the admin only admits staff users; this narrows the type
+            return
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            token_revoke(token=token, actor=actor)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)

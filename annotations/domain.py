@@ -78,13 +78,20 @@ class DomainError(Exception):
     """Bad input or a forbidden state change; the edges turn it into a 4xx naming the field or line."""
 
     def __init__(
-        self, message: str, *, field: str | None = None, line: int | None = None, code: str = "invalid"
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        line: int | None = None,
+        code: str = "invalid",
+        **details: Any,
     ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.line = line
         self.code = code
+        self.details = details  # further facts for the client, e.g. the text a quote should have been
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line is not None else ""
@@ -109,6 +116,27 @@ class ArticleRecord:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sha256", text_sha256(self.text))
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """One claim parsed from a file, before the claim service validates and stores it.
+
+    `text` is already normalised and single-line fields are whitespace-folded; length limits are the
+    service's to check.
+    """
+
+    text: str
+    source_name: str
+    line: int | None = None
+    title: str = ""
+    language: str = ""
+    claimant: str = ""
+    claim_date: date | None = None
+    verdict: str = ""
+    fact_check_url: str = ""
+    reviewed_by: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

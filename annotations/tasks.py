@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+
+import redis
 from celery import shared_task
-from django.db import connection
+from celery.signals import worker_ready
+from django.db import OperationalError, connection, transaction
+
+from annotations.services.embeddings import claims_embed, claims_embed_later, claims_missing_embeddings
+from annotations.services.suggestions import (
+    suggestion_run_execute,
+    suggestion_run_fail,
+    suggestion_runs_sweep,
+    vector_index_ensure,
+)
+
+log = logging.getLogger(__name__)
+
+# Only failures that go away by themselves are retried: a lost database or broker connection.
+TRANSIENT = (OperationalError, redis.ConnectionError, redis.TimeoutError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
 
 
 @shared_task(name="annotations.ping")
@@ -13,3 +38,53 @@ def ping() -> dict[str, str]:
         cursor.execute("SELECT current_database()")
         row = cursor.fetchone()
     return {"pong": "pong", "database": row[0] if row else ""}
+
+
+@shared_task(name="annotations.suggest_for_span", bind=True, **RETRY)
+def suggest_for_span(self: object, run_id: int) -> bool:
+    """Rank canonical claims for a span's suggestion run. A deleted span or finished run is a no-op."""
+    try:
+        return suggestion_run_execute(run_id=run_id)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        # A bug or bad data will not heal by retrying: record it on the run for the reviewer, and re-raise.
+        suggestion_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(name="annotations.embed_claims", **RETRY)
+def embed_claims(claim_ids: list[int]) -> int:
+    """Embed a batch of claims under the configured model; claims already embedded are skipped."""
+    return claims_embed(claim_ids=claim_ids)
+
+
+@shared_task(name="annotations.reindex_claims", **RETRY)
+def reindex_claims() -> int:
+    """Queue embedding of every claim the configured model lacks (after a model change, say)."""
+    vector_index_ensure()
+    missing = claims_missing_embeddings(limit=1_000_000)
+    for start in range(0, len(missing), 128):
+        embed_claims.delay(missing[start : start + 128])
+    return len(missing)
+
+
+@shared_task(name="annotations.sweep", **RETRY)
+def sweep() -> dict[str, int]:
+    """Periodic: re-dispatch suggestion runs left behind, and embed claims nobody embedded yet."""
+    runs = suggestion_runs_sweep()
+    missing = claims_missing_embeddings(limit=2_000)
+    if missing:
+        with transaction.atomic():
+            claims_embed_later(missing)
+    return {"runs": runs, "claims": len(missing)}
+
+
+@worker_ready.connect
+def _on_worker_ready(**_: object) -> None:
+    """Make sure the model's vector index exists and pick up whatever was left while no worker ran."""
+    try:
+        vector_index_ensure()
+        sweep.delay()
+    except Exception:  # a worker must start even if this housekeeping cannot run yet
+        log.warning("start-up sweep failed", exc_info=True)

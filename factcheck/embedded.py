@@ -137,9 +137,7 @@ class EmbeddedPostgres:
     def _ensure_database(self) -> None:
         import psycopg
 
-        with psycopg.connect(
-            host=str(self.socket_dir()), user="postgres", dbname="postgres", autocommit=True
-        ) as conn:
+        with psycopg.connect(host=str(self.socket_dir()), user="postgres", dbname="postgres", autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
@@ -199,9 +197,7 @@ class EmbeddedRedis:
         import redis
 
         try:
-            client = redis.Redis(
-                host="127.0.0.1", port=self.port(), password=self._password(), socket_timeout=1
-            )
+            client = redis.Redis(host="127.0.0.1", port=self.port(), password=self._password(), socket_timeout=1)
             return bool(client.ping())
         except (redis.RedisError, OSError, ValueError):
             return False
@@ -255,6 +251,8 @@ class EmbeddedRedis:
             with contextlib.suppress(ValueError, OSError):
                 previous = self.port()
                 with socket.socket() as probe:
+                    # As Redis itself does: a port whose old connections linger in TIME_WAIT is free.
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     probe.bind(("127.0.0.1", previous))
                 return previous
         with socket.socket() as probe:

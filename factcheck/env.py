@@ -7,6 +7,7 @@ Every reader fails loudly with ImproperlyConfigured naming the variable, and rec
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,9 +38,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={value!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off"
-    )
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off")
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -73,4 +72,19 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env_str(name, default)
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+# DRF's throttles read only the first letter of the period; the full set is spelled out so typos fail.
+_RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate for DRF's throttles: `number/period`, the period one of second, minute, hour, day."""
+    value = env_str(name, default)
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: use number/period with a period of second, minute, hour or "
+            "day (or s, sec, m, min, h, d), e.g. 60/min"
+        )
     return value

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from factcheck import embedded
-from factcheck.env import env_bool, env_choice, env_int, env_list, env_path, env_str
+from factcheck.env import env_bool, env_choice, env_int, env_list, env_path, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("FACTCHECK_DATA_DIR", BASE_DIR / "var", base=BASE_DIR)
@@ -86,7 +86,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "annotations",
 ]
@@ -94,6 +93,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Refuses an oversized API body from its Content-Length, before anything reads or parses it.
+    "annotations.api.middleware.RequestBodyLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,20 +152,53 @@ LOGOUT_REDIRECT_URL = "/"
 # exceed FACTCHECK_MAX_DOCUMENT_BYTES.
 FACTCHECK_MAX_UPLOAD_BYTES = env_int("FACTCHECK_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
 FACTCHECK_MAX_DOCUMENT_BYTES = env_int("FACTCHECK_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024, minimum=1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Any other API request body (RequestBodyLimit answers 413 from the Content-Length). Django applies the
+# same limit to bodies it reads itself (forms, `request.body`).
+FACTCHECK_MAX_BODY_BYTES = env_int("FACTCHECK_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_MAX_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Clients behind proxies, login attempts, request rates -------------------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. The client address used by the
+# login and API limits is taken from that position; 0 uses the connection's address (REMOTE_ADDR).
+FACTCHECK_TRUSTED_PROXIES = env_int("FACTCHECK_TRUSTED_PROXIES", 0, minimum=0)
+FACTCHECK_LOGIN_FAILURES_PER_USER = env_int("FACTCHECK_LOGIN_FAILURES_PER_USER", 5, minimum=1)
+FACTCHECK_LOGIN_FAILURES_PER_IP = env_int("FACTCHECK_LOGIN_FAILURES_PER_IP", 20, minimum=1)
+FACTCHECK_LOGIN_WINDOW_SECONDS = env_int("FACTCHECK_LOGIN_WINDOW_SECONDS", 900, minimum=1)
+
+# Login failures and API throttle counters live here; shared by every web process through Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "fc",
+    }
+}
 
 # --- REST API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Named API tokens first; sessions second, and those enforce CSRF on unsafe methods.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotations.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "annotations.api.throttles.UserThrottle",
+        "annotations.api.throttles.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_rate("FACTCHECK_API_RATE_USER", "6000/min"),
+        "anon": env_rate("FACTCHECK_API_RATE_ANON", "60/min"),
+    },
+    # DRF's default (None) would trust a client-supplied X-Forwarded-For as the whole identity.
+    "NUM_PROXIES": FACTCHECK_TRUSTED_PROXIES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "annotations.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # JSON only (imports declare multipart themselves): any other body is a 415, not a guess.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "factcheck API",
@@ -173,6 +207,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a `status`; name each enum after its resource, not after the field.
+    "ENUM_NAME_OVERRIDES": {"TokenStatusEnum": "annotations.models.token.TokenStatus"},
 }
 
 # --- Celery ----------------------------------------------------------------------------------------
@@ -185,6 +221,24 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request must not hang on a broken broker: the outbox (queued runs in the database) and the sweeper
+# deliver what a failed publish left behind.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
+FACTCHECK_SWEEP_SECONDS = env_int("FACTCHECK_SWEEP_SECONDS", 10, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "sweep": {"task": "annotations.sweep", "schedule": float(FACTCHECK_SWEEP_SECONDS)},
+}
+
+# --- Claim matching ---------------------------------------------------------------------------------
+FACTCHECK_EMBEDDER = env_choice("FACTCHECK_EMBEDDER", "e5-small-q4", ("e5-small-q4",))
+FACTCHECK_EMBED_THREADS = env_int("FACTCHECK_EMBED_THREADS", 1, minimum=1)
+FACTCHECK_SUGGESTION_LEASE_SECONDS = env_int("FACTCHECK_SUGGESTION_LEASE_SECONDS", 60, minimum=5)
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {

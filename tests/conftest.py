@@ -50,9 +50,7 @@ def personas(db: None) -> Personas:
         ("annotator", Role.ANNOTATOR),
         ("other_annotator", Role.ANNOTATOR),
     ]:
-        people[name] = MembershipFactory.create(
-            project=project, role=role, user=UserFactory.create(username=name)
-        ).user
+        people[name] = MembershipFactory.create(project=project, role=role, user=UserFactory.create(username=name)).user
     outsider = MembershipFactory.create(
         project=other_project, role=Role.ANNOTATOR, user=UserFactory.create(username="outsider")
     )
@@ -67,9 +65,7 @@ def client_for(user: User | None) -> APIClient:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(
-    django_db_setup: None, django_db_blocker: object
-) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen[bytes]]:
     """A real `celery worker` process, on the test database and the session's embedded Redis."""
     db = settings.DATABASES["default"]
     host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
@@ -81,6 +77,7 @@ def celery_worker_process(
         "DATABASE_URL": url,
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
+        "FACTCHECK_SWEEP_SECONDS": "1",  # tests wait on the sweeper: make it quick
     }
     log = open(Path(settings.DATA_DIR) / "celery-worker.log", "wb")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(
@@ -99,6 +96,9 @@ def celery_worker_process(
             "--without-mingle",
             "--hostname",
             f"test-{os.getpid()}@%h",
+            "-B",
+            "--schedule",
+            str(Path(settings.DATA_DIR) / "celerybeat-test-schedule"),
         ],
         cwd=REPO,
         env=env,

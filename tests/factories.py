@@ -54,7 +54,5 @@ class ArticleFactory(factory.django.DjangoModelFactory[Article]):
 
     project = factory.SubFactory(ProjectFactory)
     title = factory.Sequence(lambda n: f"Article {n}")
-    text = factory.Sequence(
-        lambda n: normalize_text(f"Article number {n} says the talks ended on Wednesday.")
-    )
+    text = factory.Sequence(lambda n: normalize_text(f"Article number {n} says the talks ended on Wednesday."))
     sha256 = factory.LazyAttribute(lambda a: text_sha256(a.text))

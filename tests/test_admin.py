@@ -24,12 +24,8 @@ def admin_client_logged_in() -> Client:
     return client
 
 
-@pytest.mark.parametrize(
-    "model", list(apps.get_app_config("annotations").get_models()), ids=lambda m: m.__name__
-)
-def test_every_model_is_registered_and_its_list_renders(
-    admin_client_logged_in: Client, model: type[Model]
-) -> None:
+@pytest.mark.parametrize("model", list(apps.get_app_config("annotations").get_models()), ids=lambda m: m.__name__)
+def test_every_model_is_registered_and_its_list_renders(admin_client_logged_in: Client, model: type[Model]) -> None:
     assert admin.site.is_registered(model)
     response = admin_client_logged_in.get(f"/admin/annotations/{model._meta.model_name}/")
     assert response.status_code == 200
@@ -47,16 +43,10 @@ def test_audit_events_and_published_releases_cannot_be_edited(admin_client_logge
     )
     page = admin_client_logged_in.get(f"/admin/annotations/auditevent/{event.pk}/change/").content.decode()
     assert 'name="action"' not in page  # shown, not editable
-    response = admin_client_logged_in.post(
-        f"/admin/annotations/auditevent/{event.pk}/delete/", {"post": "yes"}
-    )
+    response = admin_client_logged_in.post(f"/admin/annotations/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
-    response = admin_client_logged_in.post(
-        f"/admin/annotations/datasetrelease/{release.pk}/delete/", {"post": "yes"}
-    )
+    response = admin_client_logged_in.post(f"/admin/annotations/datasetrelease/{release.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
-    page = admin_client_logged_in.get(
-        f"/admin/annotations/datasetrelease/{release.pk}/change/"
-    ).content.decode()
+    page = admin_client_logged_in.get(f"/admin/annotations/datasetrelease/{release.pk}/change/").content.decode()
     assert 'name="version"' not in page

@@ -48,9 +48,7 @@ def test_import_articles_prints_each_problem(tmp_path: Path) -> None:
     feed.write_bytes(b'{"text": "Good one."}\n{"txt": "typo"}\n')
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command(
-            "import_articles", str(feed), "--project", "p", "--no-progress", stdout=io.StringIO(), stderr=err
-        )
+        call_command("import_articles", str(feed), "--project", "p", "--no-progress", stdout=io.StringIO(), stderr=err)
     assert f"{feed}, line 2: " in err.getvalue()
     assert '"text"' in err.getvalue()
 

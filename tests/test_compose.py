@@ -20,7 +20,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO / "docker-compose.yml"
-APP_SERVICES = ("migrate", "web", "worker")
+APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 # Values for the variables the compose file requires (`${VAR:?message}`) from whoever runs it.
 REQUIRED_VALUES = {
@@ -84,7 +84,7 @@ def run_python(args: list[str], environment: dict[str, str]) -> subprocess.Compl
 
 def test_compose_file_defines_the_services() -> None:
     services = load_compose()["services"]
-    assert {"db", "redis", "migrate", "web", "worker"} <= set(services)
+    assert {"db", "redis", "migrate", "web", "worker", "beat"} <= set(services)
     assert "pgvector" in services["db"]["image"]
     for name in APP_SERVICES:
         assert services[name].get("build"), f"{name} must be built from the repository"
@@ -167,9 +167,7 @@ def test_with_urls_set_nothing_embedded_starts(tmp_path: Path) -> None:
         "FACTCHECK_DATA_DIR": str(tmp_path / "data"),
     }
     code = "import django; django.setup(); from django.conf import settings; print(settings.EMBEDDED)"
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
     assert not (tmp_path / "data").exists()

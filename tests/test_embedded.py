@@ -29,9 +29,7 @@ def wait_gone(pid: int) -> None:
 
 
 def pg_query(server: EmbeddedPostgres, sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(
-        host=str(server.socket_dir()), user="postgres", dbname="factcheck", autocommit=True
-    ) as c:
+    with psycopg.connect(host=str(server.socket_dir()), user="postgres", dbname="factcheck", autocommit=True) as c:
         cursor = c.execute(sql)
         return cursor.fetchall() if cursor.description else []
 

@@ -60,9 +60,7 @@ def test_runstack_serves_demo_data_and_ctrl_c_stops_everything(
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for(
-            lambda: "Press Ctrl-C" in log.read_text(errors="replace") or proc.poll() is not None, 90, "start"
-        )
+        wait_for(lambda: "Press Ctrl-C" in log.read_text(errors="replace") or proc.poll() is not None, 90, "start")
         text = log.read_text(errors="replace")
         assert proc.poll() is None, text
         assert f"http://127.0.0.1:{port}/" in text
@@ -76,9 +74,7 @@ def test_runstack_serves_demo_data_and_ctrl_c_stops_everything(
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert token, page
         form = f"csrfmiddlewaretoken={token.group(1)}&username=manager&password=demo-password-2026&next=/"
-        request = urllib.request.Request(
-            base + "/login/", data=form.encode(), headers={"Referer": base + "/login/"}
-        )
+        request = urllib.request.Request(base + "/login/", data=form.encode(), headers={"Referer": base + "/login/"})
         with opener.open(request, timeout=10) as response:
             home = response.read().decode()
         assert 'data-project="geneva-demo"' in home

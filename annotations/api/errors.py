@@ -51,6 +51,7 @@ def _flatten(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         extra = {"line": exc.line} if exc.line is not None else {}
+        extra.update(exc.details)
         return error_response(
             _DOMAIN_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
             [error(exc.field, exc.code, exc.message, **extra)],

@@ -1,9 +1,37 @@
-"""Input and output serializers: inputs validate shape and types, outputs describe responses."""
+"""Input and output serializers: inputs validate shape and types strictly, outputs describe responses.
+
+Offsets (`start`, `end`) are Unicode code points into the stored article text, half-open: [start, end).
+"""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import inline_serializer
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
+
+from annotations.domain import Decision, LinkSource, Role
+
+OFFSET_HELP = "Unicode code points into the article text (not UTF-16 units, not bytes); the range is [start, end)."
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer in the JSON sense: "5", 5.0 and true are refused rather than converted."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+# --- Imports ----------------------------------------------------------------------------------------
 
 
 class ArticleImportInput(serializers.Serializer):
@@ -32,7 +60,7 @@ class ImportReportOutput(serializers.Serializer):
 
 
 class ErrorItem(serializers.Serializer):
-    field = serializers.CharField(allow_null=True)
+    field = serializers.CharField(allow_null=True, help_text="The input field (dotted path) at fault, if any.")
     code = serializers.CharField()
     message = serializers.CharField()
     line = serializers.IntegerField(required=False)
@@ -44,3 +72,327 @@ ErrorOutput = inline_serializer("Errors", fields={"errors": ErrorItem(many=True)
 ImportFailedOutput = inline_serializer(
     "ImportFailed", fields={"errors": ErrorItem(many=True), "report": ImportReportOutput()}
 )
+
+
+# --- Projects and members ---------------------------------------------------------------------------
+
+
+class ProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    description = serializers.CharField()
+    guidelines = serializers.CharField()
+    labels = serializers.ListField(child=serializers.CharField())
+    reviewers_per_article = serializers.IntegerField()
+    claim_base = serializers.IntegerField(source="claim_base_id")
+    created_at = serializers.DateTimeField()
+
+
+class ProjectCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=100, required=False, default="")
+    description = serializers.CharField(required=False, default="", allow_blank=True, max_length=10_000)
+    guidelines = serializers.CharField(required=False, default="", allow_blank=True, max_length=100_000)
+    labels = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    reviewers_per_article = StrictIntegerField(required=False, default=2, min_value=1, max_value=20)
+
+
+class ProjectUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    guidelines = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    labels = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    reviewers_per_article = StrictIntegerField(required=False, min_value=1, max_value=20)
+
+
+class MemberOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    role = serializers.ChoiceField(choices=[r.value for r in Role])
+    created_at = serializers.DateTimeField()
+
+
+class MemberInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=[r.value for r in Role])
+
+
+class MemberUpdateInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[r.value for r in Role])
+
+
+# --- Claims -----------------------------------------------------------------------------------------
+
+
+class ClaimBriefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    verdict = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ClaimOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    title = serializers.CharField()
+    language = serializers.CharField()
+    claimant = serializers.CharField()
+    claim_date = serializers.DateField(allow_null=True)
+    verdict = serializers.CharField()
+    fact_check_url = serializers.CharField()
+    reviewed_by = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ClaimSearchOutput(ClaimOutput):
+    rank = serializers.FloatField(help_text="Full-text relevance (ts_rank).")
+
+
+class ClaimSpanOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    article = serializers.IntegerField(source="article_id")
+    article_title = serializers.CharField(source="article.title")
+    start = serializers.IntegerField(help_text=OFFSET_HELP)
+    end = serializers.IntegerField(help_text=OFFSET_HELP)
+    quote = serializers.CharField()
+    annotator = serializers.CharField(source="annotator.username")
+    is_gold = serializers.BooleanField()
+    link_source = serializers.CharField(source="link.source")
+
+
+class ClaimDetailOutput(ClaimOutput):
+    spans = serializers.SerializerMethodField()
+
+    @extend_schema_field(ClaimSpanOutput(many=True))
+    def get_spans(self, claim: Any) -> list[dict[str, Any]]:
+        return ClaimSpanOutput(self.context["spans"], many=True).data  # type: ignore[return-value]
+
+
+class ClaimInput(serializers.Serializer):
+    text = serializers.CharField(max_length=5_000)
+    title = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+    language = serializers.CharField(required=False, default="", allow_blank=True, max_length=35)
+    claimant = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
+    claim_date = serializers.DateField(required=False, allow_null=True, default=None)
+    verdict = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+    fact_check_url = serializers.URLField(required=False, default="", allow_blank=True, max_length=2000)
+    reviewed_by = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=30
+    )
+
+
+class ClaimUpdateInput(serializers.Serializer):
+    version = StrictIntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    text = serializers.CharField(required=False, max_length=5_000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    claim_date = serializers.DateField(required=False, allow_null=True)
+    verdict = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    fact_check_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
+    reviewed_by = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=30)
+
+
+class ClaimMergeInput(serializers.Serializer):
+    into = StrictIntegerField(min_value=1, help_text="The claim that remains; this one redirects to it.")
+
+
+# --- Spans, links, suggestions ----------------------------------------------------------------------
+
+
+class LinkOutput(serializers.Serializer):
+    claim = ClaimBriefOutput(allow_null=True)
+    no_match = serializers.SerializerMethodField()
+    source = serializers.ChoiceField(choices=[s.value for s in LinkSource])  # type: ignore[assignment]
+    suggestion = serializers.IntegerField(source="suggestion_id", allow_null=True)
+    suggestion_rank = serializers.IntegerField(allow_null=True)
+    suggestion_score = serializers.FloatField(allow_null=True)
+    suggestion_model = serializers.CharField()
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    def get_no_match(self, link: Any) -> bool:
+        return bool(link.claim_id is None)
+
+
+class SpanOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    article = serializers.IntegerField(source="article_id")
+    annotator = serializers.CharField(source="annotator.username")
+    start = serializers.IntegerField(help_text=OFFSET_HELP)
+    end = serializers.IntegerField(help_text=OFFSET_HELP)
+    quote = serializers.CharField(help_text="The article text at [start, end).")
+    prefix = serializers.CharField(help_text="Up to 32 characters before the span (W3C TextQuoteSelector).")
+    suffix = serializers.CharField(help_text="Up to 32 characters after the span.")
+    label = serializers.CharField()  # type: ignore[assignment]
+    note = serializers.CharField()
+    version = serializers.IntegerField()
+    is_gold = serializers.BooleanField()
+    link = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(LinkOutput(allow_null=True))
+    def get_link(self, span: Any) -> dict[str, Any] | None:
+        link = getattr(span, "link", None)
+        return LinkOutput(link).data if link is not None else None
+
+
+class SpanCreateInput(serializers.Serializer):
+    start = StrictIntegerField(min_value=0, help_text=OFFSET_HELP)
+    end = StrictIntegerField(min_value=1, help_text=OFFSET_HELP)
+    quote = serializers.CharField(
+        trim_whitespace=False, max_length=1_000_000, help_text="Must equal the article text at [start, end)."
+    )
+    label = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)  # type: ignore[assignment]
+    note = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=False, max_length=10_000)
+
+
+class SpanUpdateInput(serializers.Serializer):
+    version = StrictIntegerField(required=False, min_value=1, help_text="Or send If-Match.")
+    start = StrictIntegerField(required=False, min_value=0, help_text=OFFSET_HELP)
+    end = StrictIntegerField(required=False, min_value=1, help_text=OFFSET_HELP)
+    quote = serializers.CharField(required=False, trim_whitespace=False, max_length=1_000_000)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=100)  # type: ignore[assignment]
+    note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, max_length=10_000)
+
+
+class LinkInput(serializers.Serializer):
+    claim = StrictIntegerField(required=False, min_value=1, help_text="An existing canonical claim.")
+    no_match = StrictBooleanField(required=False, default=False, help_text="No canonical claim matches.")
+    new_claim = ClaimInput(required=False, help_text="Create a claim from the span and link to it.")
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[LinkSource.SEARCH.value, LinkSource.SUGGESTION.value],
+        required=False,
+        help_text="How an existing claim was found.",
+    )
+    suggestion = StrictIntegerField(required=False, min_value=1, help_text="With source=suggestion.")
+    version = StrictIntegerField(required=False, min_value=1, help_text="For PUT: the link's version.")
+
+
+class SuggestionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    rank = serializers.IntegerField()
+    claim = ClaimBriefOutput()
+    dense_score = serializers.FloatField(allow_null=True)
+    lexical_score = serializers.FloatField(allow_null=True)
+    fused_score = serializers.FloatField()
+    decision = serializers.CharField()
+
+
+class SuggestionRunOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    model_name = serializers.CharField()
+    model_version = serializers.CharField()
+    error = serializers.CharField()
+    queued_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    suggestions = SuggestionOutput(many=True)
+
+
+class SpanSuggestionsOutput(serializers.Serializer):
+    span = serializers.IntegerField()
+    status = serializers.CharField(help_text="The latest run's status, or `none` before any run.")
+    runs = SuggestionRunOutput(many=True)
+
+
+class DecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[d.value for d in Decision])
+
+
+# --- Articles and assignments -----------------------------------------------------------------------
+
+
+class ArticleListOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    title = serializers.CharField()
+    source_url = serializers.CharField()
+    published_date = serializers.DateField(allow_null=True)
+    language = serializers.CharField()
+    priority = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    my_span_count = serializers.IntegerField(help_text="Spans of the caller in this article.")
+
+
+class ArticleDetailOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.IntegerField(source="project_id")
+    external_id = serializers.CharField()
+    title = serializers.CharField()
+    source_url = serializers.CharField()
+    published_date = serializers.DateField(allow_null=True)
+    language = serializers.CharField()
+    priority = serializers.IntegerField()
+    metadata = serializers.JSONField()
+    text = serializers.CharField(help_text="NFC-normalised and immutable; offsets are code points into it.")
+    length = serializers.SerializerMethodField(help_text="len(text) in code points.")
+    sha256 = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    spans = serializers.SerializerMethodField()
+
+    def get_length(self, article: Any) -> int:
+        return len(article.text)
+
+    @extend_schema_field(SpanOutput(many=True))
+    def get_spans(self, article: Any) -> list[dict[str, Any]]:
+        return SpanOutput(self.context["spans"], many=True).data  # type: ignore[return-value]
+
+
+class ArticleListQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, default="", max_length=200, help_text="Words in title or text.")
+    language = serializers.CharField(required=False, default="", max_length=35)
+    external_id = serializers.CharField(required=False, default="", max_length=200)
+    published_after = serializers.DateField(required=False, allow_null=True, default=None)
+    published_before = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ClaimListQuery(serializers.Serializer):
+    language = serializers.CharField(required=False, default="", max_length=35)
+    verdict = serializers.CharField(required=False, default="", max_length=200)
+    tag = serializers.CharField(required=False, default="", max_length=100)
+    status = serializers.ChoiceField(required=False, default="", choices=["", "active", "merged"])
+
+
+class ClaimSearchQuery(ClaimListQuery):
+    q = serializers.CharField(max_length=500, help_text='Web-search syntax: words, "phrases", -exclusions, or.')
+
+
+class AssignmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    article = serializers.IntegerField(source="article_id")
+    reviewer = serializers.CharField(source="reviewer.username")
+    status = serializers.CharField()
+    assigned_at = serializers.DateTimeField()
+    lease_expires_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class AssignmentInput(serializers.Serializer):
+    article = StrictIntegerField(min_value=1)
+    reviewer = serializers.CharField(max_length=150, help_text="The reviewer's username.")
+
+
+class ImportStatusOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="batch.pk")
+    kind = serializers.CharField(source="batch.kind")
+    created_at = serializers.DateTimeField(source="batch.created_at")
+    sources = serializers.ListField(child=serializers.CharField(), source="batch.sources")
+    created = serializers.IntegerField(source="batch.created_count")
+    duplicates = serializers.IntegerField(source="batch.duplicate_count")
+    failed = serializers.IntegerField(source="batch.failed_count")
+    problems = ImportProblemOutput(many=True, source="batch.problems")
+    to_embed = serializers.IntegerField(help_text="Claims of this import to embed (0 for articles).")
+    embedded = serializers.IntegerField(help_text="Of which the worker has embedded so far.")
+    done = serializers.BooleanField()

@@ -2,11 +2,41 @@
 
 from django.urls import path
 
-from annotations.api import views
+from annotations.api import tokens, views
 
 app_name = "api"
 urlpatterns = [
+    path("projects", views.ProjectListView.as_view(), name="projects"),
+    path("projects/<int:project_id>", views.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<int:project_id>/members", views.MemberListView.as_view(), name="members"),
     path(
-        "projects/<int:project_id>/articles/import", views.ArticleImportView.as_view(), name="articles-import"
+        "projects/<int:project_id>/members/<int:member_id>",
+        views.MemberDetailView.as_view(),
+        name="member-detail",
     ),
+    path("projects/<int:project_id>/articles", views.ArticleListView.as_view(), name="articles"),
+    path("projects/<int:project_id>/articles/import", views.ArticleImportView.as_view(), name="articles-import"),
+    path("projects/<int:project_id>/assignments", views.AssignmentListView.as_view(), name="assignments"),
+    path("projects/<int:project_id>/claims", views.ClaimListView.as_view(), name="claims"),
+    path("projects/<int:project_id>/claims/search", views.ClaimSearchView.as_view(), name="claims-search"),
+    path("projects/<int:project_id>/claims/import", views.ClaimImportView.as_view(), name="claims-import"),
+    path(
+        "projects/<int:project_id>/imports/<int:batch_id>",
+        views.ImportStatusView.as_view(),
+        name="import-status",
+    ),
+    path("articles/<int:article_id>", views.ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<int:article_id>/spans", views.ArticleSpansView.as_view(), name="spans"),
+    path("spans/<int:span_id>", views.SpanDetailView.as_view(), name="span-detail"),
+    path("spans/<int:span_id>/link", views.SpanLinkView.as_view(), name="span-link"),
+    path("spans/<int:span_id>/suggestions", views.SpanSuggestionsView.as_view(), name="span-suggestions"),
+    path(
+        "suggestions/<int:suggestion_id>/decision",
+        views.SuggestionDecisionView.as_view(),
+        name="suggestion-decision",
+    ),
+    path("claims/<int:claim_id>", views.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<int:claim_id>/merge", views.ClaimMergeView.as_view(), name="claim-merge"),
+    path("tokens", tokens.TokenListView.as_view(), name="tokens"),
+    path("tokens/<int:token_id>", tokens.TokenDetailView.as_view(), name="token-detail"),
 ]

@@ -11,17 +11,16 @@ from typing import Any
 
 from annotations.domain import ArticleRecord, DomainError, Problem
 from annotations.importers._common import (
-    BOM,
     ByteReader,
     article_record,
-    byte_limit,
     decode_utf8,
+    json_lines,
     json_type,
+    load_json_object,
     parse_date,
     pick,
     problem_from,
     scalar_str,
-    skip_rest_of_line,
 )
 
 _KNOWN_KEYS = frozenset(
@@ -33,39 +32,19 @@ _KNOWN_KEYS = frozenset(
 def jsonl_articles(
     reader: ByteReader, *, source_name: str, max_document_bytes: int
 ) -> Iterator[ArticleRecord | Problem]:
-    line_number = 0
-    saw_content = False
-    while True:
-        raw = reader.readline(max_document_bytes + 1)
-        if not raw:
-            break
-        line_number += 1
-        if len(raw) > max_document_bytes and not raw.endswith(b"\n"):
-            skip_rest_of_line(reader)
-            saw_content = True
-            yield Problem(
-                source_name=source_name,
-                line=line_number,
-                code="too_large",
-                message=f"line {line_number} is larger than {byte_limit(max_document_bytes)}",
-            )
+    for item in json_lines(reader, source_name=source_name, max_document_bytes=max_document_bytes):
+        if isinstance(item, Problem):
+            yield item
             continue
-        if line_number == 1:
-            raw = raw.removeprefix(BOM)
-        if not raw.strip():
-            continue
-        saw_content = True
+        line_number, raw = item
         try:
             yield _line_record(raw, source_name=source_name, line=line_number)
         except DomainError as error:
             yield problem_from(error, source_name, line=line_number)
-    if not saw_content:
-        message = "file is empty" if line_number == 0 else "file has only blank lines"
-        yield Problem(source_name=source_name, message=message, code="empty")
 
 
 def _line_record(raw: bytes, *, source_name: str, line: int) -> ArticleRecord:
-    obj = _load_object(decode_utf8(raw))
+    obj = load_json_object(decode_utf8(raw))
     if "text" not in obj:
         raise DomainError('missing "text"', field="text")
     text = obj["text"]
@@ -101,26 +80,6 @@ def _line_record(raw: bytes, *, source_name: str, line: int) -> ArticleRecord:
         priority=priority or 0,
         metadata=merged,
     )
-
-
-def _load_object(line: str) -> dict[str, Any]:
-    try:
-        loaded = json.loads(line, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as error:
-        raise DomainError(f"invalid JSON: {error.msg} at column {error.colno}") from None
-    except ValueError as error:
-        # Raised by _refuse_constant, and by int() for numbers longer than Python's digit limit.
-        raise DomainError(f"invalid JSON: {error}") from None
-    except RecursionError:
-        raise DomainError("invalid JSON: nested too deeply") from None
-    if not isinstance(loaded, dict):
-        raise DomainError(f"expected a JSON object, got {json_type(loaded)}")
-    return loaded
-
-
-def _refuse_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, and PostgreSQL's jsonb would refuse them later.
-    raise ValueError(f"{name} is not allowed")
 
 
 def _optional_str(obj: dict[str, Any], keys: tuple[str, ...], *, field: str) -> str:

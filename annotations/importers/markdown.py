@@ -40,9 +40,7 @@ def markdown_article(text: str, *, source_name: str) -> ArticleRecord:
         return article_record(text=text, source_name=source_name)
     front = _load_front_matter(match.group(1) or "")
     known = {str(key).lower(): value for key, value in front.items() if str(key).lower() in _MAPPED_KEYS}
-    metadata: dict[str, Any] = {
-        str(key): value for key, value in front.items() if str(key).lower() not in _MAPPED_KEYS
-    }
+    metadata: dict[str, Any] = {str(key): value for key, value in front.items() if str(key).lower() not in _MAPPED_KEYS}
 
     description = pick(known, _DESCRIPTION_KEYS, field="description")
     if description is not None:
@@ -87,7 +85,5 @@ def _load_front_matter(source: str) -> dict[object, object]:
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise DomainError(
-            "YAML front matter must be a mapping of keys to values", field="front_matter", line=2
-        )
+        raise DomainError("YAML front matter must be a mapping of keys to values", field="front_matter", line=2)
     return loaded

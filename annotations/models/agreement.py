@@ -58,9 +58,7 @@ class AgreementSnapshot(models.Model):
                 name="agreement_interval_ordered",
             ),
         ]
-        indexes = [
-            models.Index(fields=["project", "scope", "metric", "-computed_at"], name="agreement_latest")
-        ]
+        indexes = [models.Index(fields=["project", "scope", "metric", "-computed_at"], name="agreement_latest")]
 
     def __str__(self) -> str:
         return f"{self.metric}={self.value} ({self.scope})"

@@ -25,9 +25,7 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(
-        default=list, help_text="The first problems found (file, line, field, message)."
-    )
+    problems = models.JSONField(default=list, help_text="The first problems found (file, line, field, message).")
 
     class Meta:
         constraints = [in_enum("kind", ImportKind, "import_batch_kind_valid")]
@@ -62,9 +60,7 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "-priority", "created_at"], name="article_queue_order"),
-            models.Index(
-                fields=["project", "external_id"], name="article_external_id", condition=~Q(external_id="")
-            ),
+            models.Index(fields=["project", "external_id"], name="article_external_id", condition=~Q(external_id="")),
         ]
 
     def __str__(self) -> str:

@@ -32,11 +32,6 @@ class CanonicalClaim(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_claims"
     )
-    # Dimension-free column: the model (and so the dimension) is recorded beside every vector.
-    embedding = VectorField(null=True, blank=True)
-    embedding_model = models.CharField(max_length=200, blank=True)
-    embedding_model_version = models.CharField(max_length=100, blank=True)
-    embedding_dimensions = models.PositiveIntegerField(null=True, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config="english")
         + SearchVector("text", weight="B", config="english")
@@ -67,20 +62,6 @@ class CanonicalClaim(models.Model):
                 name="claim_merged_iff_target",
             ),
             CheckConstraint(condition=~Q(merged_into=F("id")), name="claim_not_merged_into_itself"),
-            CheckConstraint(
-                condition=(
-                    Q(embedding__isnull=True)
-                    & Q(embedding_model="")
-                    & Q(embedding_model_version="")
-                    & Q(embedding_dimensions__isnull=True)
-                )
-                | (
-                    Q(embedding__isnull=False)
-                    & ~Q(embedding_model="")
-                    & Q(embedding_dimensions__isnull=False)
-                ),
-                name="claim_embedding_recorded_with_model",
-            ),
             CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
             UniqueConstraint(F("claim_base"), MD5("normalized_text"), name="claim_unique_text_per_base"),
         ]
@@ -91,3 +72,30 @@ class CanonicalClaim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class ClaimEmbedding(models.Model):
+    """A claim's vector under one embedding model and version.
+
+    Vectors live beside the claim, one row per model, so a new model is filled in the background while
+    the old one keeps serving; a partial HNSW index per model (matching.vector_index) makes them searchable.
+    """
+
+    claim = models.ForeignKey(CanonicalClaim, on_delete=models.CASCADE, related_name="embeddings")
+    model_name = models.CharField(max_length=200)
+    model_version = models.CharField(max_length=100)
+    dimensions = models.PositiveIntegerField()
+    # Dimension-free column: each model's rows share a dimension, checked below and cast by its index.
+    vector = VectorField()
+    text_sha256 = models.CharField(max_length=64, help_text="Of the text embedded; a changed claim is re-embedded.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            UniqueConstraint(fields=["claim", "model_name", "model_version"], name="claim_embedding_one_per_model"),
+            CheckConstraint(condition=Q(dimensions__gte=1), name="claim_embedding_dimensions_positive"),
+        ]
+        indexes = [models.Index(fields=["model_name", "model_version"], name="claim_embedding_model")]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id} under {self.model_name}@{self.model_version}"

@@ -37,9 +37,7 @@ class DatasetRelease(models.Model):
                 condition=~Q(status=ReleaseStatus.PUBLISHED) | Q(published_at__isnull=False),
                 name="release_published_has_time",
             ),
-            CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=1), name="release_progress_0_to_1"
-            ),
+            CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=1), name="release_progress_0_to_1"),
         ]
 
     def __str__(self) -> str:

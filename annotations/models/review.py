@@ -11,12 +11,8 @@ from annotations.models.article import Article
 
 class Assignment(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
-    )
-    status = models.CharField(
-        max_length=20, choices=choices(AssignmentStatus), default=AssignmentStatus.ASSIGNED
-    )
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(max_length=20, choices=choices(AssignmentStatus), default=AssignmentStatus.ASSIGNED)
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -46,9 +42,7 @@ class Assignment(models.Model):
 
 class Adjudication(models.Model):
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="adjudication")
-    curator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications"
-    )
+    curator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications")
     status = models.CharField(
         max_length=20, choices=choices(AdjudicationStatus), default=AdjudicationStatus.IN_PROGRESS
     )

@@ -48,9 +48,7 @@ class ClaimLink(models.Model):
     """What a span says: a canonical claim, or an explicit "no matching claim" (claim is null)."""
 
     span = models.OneToOneField(Span, on_delete=models.CASCADE, related_name="link")
-    claim = models.ForeignKey(
-        CanonicalClaim, null=True, blank=True, on_delete=models.PROTECT, related_name="links"
-    )
+    claim = models.ForeignKey(CanonicalClaim, null=True, blank=True, on_delete=models.PROTECT, related_name="links")
     source = models.CharField(max_length=20, choices=choices(LinkSource))
     suggestion = models.ForeignKey(
         "annotations.Suggestion", null=True, blank=True, on_delete=models.SET_NULL, related_name="links"

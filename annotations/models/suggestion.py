@@ -19,11 +19,12 @@ class SuggestionRun(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the task was handed to the broker; empty if that failed."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="A running run past this is stale."
-    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True, help_text="A running run past this is stale.")
     timings = models.JSONField(default=dict, blank=True, help_text="Milliseconds per stage.")
 
     class Meta:

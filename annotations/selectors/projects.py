@@ -19,11 +19,7 @@ def project_role(*, user: User | AnonymousUser, project_id: int) -> Role | None:
         return None
     if getattr(user, "is_superuser", False):
         return Role.MANAGER
-    role = (
-        Membership.objects.filter(user_id=user.pk, project_id=project_id)
-        .values_list("role", flat=True)
-        .first()
-    )
+    role = Membership.objects.filter(user_id=user.pk, project_id=project_id).values_list("role", flat=True).first()
     return Role(role) if role else None
 
 

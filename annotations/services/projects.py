@@ -15,9 +15,7 @@ DEFAULT_CLAIM_BASE_SLUG = "shared"
 
 def claim_base_default() -> ClaimBase:
     """The installation's shared claim base, created on first use."""
-    base, _ = ClaimBase.objects.get_or_create(
-        slug=DEFAULT_CLAIM_BASE_SLUG, defaults={"name": "Shared claim base"}
-    )
+    base, _ = ClaimBase.objects.get_or_create(slug=DEFAULT_CLAIM_BASE_SLUG, defaults={"name": "Shared claim base"})
     return base
 
 
@@ -66,12 +64,19 @@ def project_create(
     return project
 
 
-def project_get_or_create(*, slug: str, actor: User | None) -> tuple[Project, bool]:
+def project_get_or_create(
+    *, slug: str, actor: User | None, claim_base: ClaimBase | None = None
+) -> tuple[Project, bool]:
     """The project with this slug, created (named after the slug) if it does not exist."""
     existing = Project.objects.filter(slug=slugify(slug)).first()
     if existing is not None:
         return existing, False
-    return project_create(name=slug, slug=slug, actor=actor), True
+    return project_create(name=slug, slug=slug, actor=actor, claim_base=claim_base), True
+
+
+def claim_base_get_or_create(*, slug: str) -> ClaimBase:
+    base, _ = ClaimBase.objects.get_or_create(slug=slugify(slug), defaults={"name": slug})
+    return base
 
 
 @transaction.atomic
@@ -83,6 +88,10 @@ def membership_set(*, project: Project, user: User, role: Role | str, actor: Use
         raise DomainError(f"unknown role {role!r}", field="role") from None
     membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
     before = {"role": membership.role} if membership else None
+    if membership is not None and membership.role == Role.MANAGER and role != Role.MANAGER:
+        others = Membership.objects.filter(project=project, role=Role.MANAGER).exclude(pk=membership.pk)
+        if not others.exists():
+            raise DomainError("a project needs at least one manager", field="role", code="conflict")
     if membership is None:
         membership = Membership.objects.create(project=project, user=user, role=role)
     elif membership.role != role:
@@ -97,3 +106,62 @@ def membership_set(*, project: Project, user: User, role: Role | str, actor: Use
         after={"user": user.get_username(), "role": role.value},
     )
     return membership
+
+
+PROJECT_EDITABLE = ("name", "description", "guidelines", "labels", "reviewers_per_article")
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor: User, changes: dict[str, object]) -> Project:
+    """Change a project's settings (managers); the slug and claim base stay as created."""
+    unknown = set(changes) - set(PROJECT_EDITABLE)
+    if unknown:
+        raise DomainError(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    before = {name: getattr(locked, name) for name in changes}
+    if "name" in changes:
+        name = str(changes["name"]).strip()
+        if not name:
+            raise DomainError("a project needs a name", field="name")
+        locked.name = name
+    if "labels" in changes:
+        labels = changes["labels"]
+        if not isinstance(labels, list) or not labels or any(not isinstance(x, str) or not x.strip() for x in labels):
+            raise DomainError("labels must be a non-empty list of non-blank strings", field="labels")
+        locked.labels = [label.strip() for label in labels]
+    if "reviewers_per_article" in changes:
+        k = changes["reviewers_per_article"]
+        if not isinstance(k, int) or not 1 <= k <= 20:
+            raise DomainError("reviewers per article must be between 1 and 20", field="reviewers_per_article")
+        locked.reviewers_per_article = k
+    for name in ("description", "guidelines"):
+        if name in changes:
+            setattr(locked, name, str(changes[name]))
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="project.update",
+        obj=locked,
+        project=locked,
+        before=before,
+        after={name: getattr(locked, name) for name in changes},
+    )
+    return locked
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    """Remove a member; a project always keeps at least one manager."""
+    locked = Membership.objects.select_for_update().select_related("project", "user").get(pk=membership.pk)
+    if locked.role == Role.MANAGER:
+        others = Membership.objects.filter(project=locked.project, role=Role.MANAGER).exclude(pk=locked.pk)
+        if not others.exists():
+            raise DomainError("a project needs at least one manager", field="role", code="conflict")
+    audit_record(
+        actor=actor,
+        action="membership.remove",
+        obj=locked,
+        project=locked.project,
+        before={"user": locked.user.get_username(), "role": locked.role},
+    )
+    locked.delete()

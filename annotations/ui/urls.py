@@ -3,10 +3,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations.ui import views
+from annotations.ui import auth, tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("login/", auth.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", tokens.tokens_page, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke_page, name="token-revoke"),
 ]

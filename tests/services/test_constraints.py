@@ -12,6 +12,7 @@ from annotations.models import (
     Article,
     AuditEvent,
     CanonicalClaim,
+    ClaimEmbedding,
     ClaimLink,
     DatasetRelease,
     Span,
@@ -72,9 +73,7 @@ def test_article_text_is_immutable_and_unique_per_project() -> None:
     article = ArticleFactory.create(text=TEXT)
     refused(lambda: Article.objects.filter(pk=article.pk).update(text=TEXT + "!"), "immutable")
     Article.objects.filter(pk=article.pk).update(title="A new title")  # metadata may change
-    refused(
-        lambda: ArticleFactory.create(project=article.project, text=TEXT), "article_unique_text_per_project"
-    )
+    refused(lambda: ArticleFactory.create(project=article.project, text=TEXT), "article_unique_text_per_project")
     ArticleFactory.create(text=TEXT)  # the same text in another project is fine
     refused(lambda: ArticleFactory.create(text="x", sha256="not-a-hash"), "article_sha256_hex")
 
@@ -105,19 +104,40 @@ def test_claims_merge_only_into_another_claim_and_text_is_unique_per_base() -> N
         "claim_merged_iff_target",
     )
     refused(
-        lambda: CanonicalClaim.objects.filter(pk=first.pk).update(
-            status=ClaimStatus.MERGED, merged_into=first
-        ),
+        lambda: CanonicalClaim.objects.filter(pk=first.pk).update(status=ClaimStatus.MERGED, merged_into=first),
         "claim_not_merged_into_itself",
     )
-    refused(lambda: claim("Vector without a model.", embedding=[0.1, 0.2, 0.3]), "claim_embedding_recorded")
+    ok = claim("Right dimension.")
+    ClaimEmbedding.objects.create(
+        claim=ok,
+        model_name="m",
+        model_version="1",
+        dimensions=3,
+        vector=[0.1, 0.2, 0.3],
+        text_sha256="0" * 64,
+    )
     refused(
-        lambda: claim(
-            "Wrong dimension.", embedding=[0.1, 0.2, 0.3], embedding_model="m", embedding_dimensions=4
+        lambda: ClaimEmbedding.objects.create(
+            claim=second,
+            model_name="m",
+            model_version="1",
+            dimensions=4,
+            vector=[0.1, 0.2, 0.3],
+            text_sha256="0" * 64,
         ),
         "claim_embedding_dimensions_match",
     )
-    ok = claim("Right dimension.", embedding=[0.1, 0.2, 0.3], embedding_model="m", embedding_dimensions=3)
+    refused(
+        lambda: ClaimEmbedding.objects.create(
+            claim=ok,
+            model_name="m",
+            model_version="1",
+            dimensions=3,
+            vector=[0.3, 0.2, 0.1],
+            text_sha256="0" * 64,
+        ),
+        "claim_embedding_one_per_model",
+    )
     assert CanonicalClaim.objects.filter(pk=ok.pk, search_vector="dimension").exists()
 
 
@@ -130,15 +150,11 @@ def test_claim_link_is_a_claim_or_an_explicit_no_match() -> None:
         "claim_link_no_match_iff_no_claim",
     )
     refused(
-        lambda: ClaimLink.objects.create(
-            span=span, source=LinkSource.SUGGESTION, created_by=user, claim=_claim()
-        ),
+        lambda: ClaimLink.objects.create(span=span, source=LinkSource.SUGGESTION, created_by=user, claim=_claim()),
         "claim_link_suggestion_has_rank",
     )
     link = ClaimLink.objects.create(span=span, source=LinkSource.NO_MATCH, created_by=user)
-    refused(
-        lambda: ClaimLink.objects.create(span=span, source=LinkSource.NO_MATCH, created_by=user), "span_id"
-    )
+    refused(lambda: ClaimLink.objects.create(span=span, source=LinkSource.NO_MATCH, created_by=user), "span_id")
     assert link.claim is None
 
 
@@ -187,9 +203,7 @@ def test_published_releases_are_immutable() -> None:
     project = ProjectFactory.create()
     release = DatasetRelease.objects.create(project=project, version=1, created_by=UserFactory.create())
     DatasetRelease.objects.filter(pk=release.pk).update(progress=0.5)  # still building: may change
-    DatasetRelease.objects.filter(pk=release.pk).update(
-        status=ReleaseStatus.PUBLISHED, published_at=timezone.now()
-    )
+    DatasetRelease.objects.filter(pk=release.pk).update(status=ReleaseStatus.PUBLISHED, published_at=timezone.now())
     refused(lambda: DatasetRelease.objects.filter(pk=release.pk).update(counts={"spans": 1}), "append-only")
     refused(lambda: DatasetRelease.objects.filter(pk=release.pk).delete(), "append-only")
     refused(

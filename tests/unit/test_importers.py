@@ -352,9 +352,7 @@ def test_html_with_no_readable_text_is_a_problem() -> None:
 
 
 def test_html_relative_canonical_is_ignored() -> None:
-    data = (
-        b'<html><head><link rel="canonical" href="/x"></head><body><p>Words in a paragraph.</p></body></html>'
-    )
+    data = b'<html><head><link rel="canonical" href="/x"></head><body><p>Words in a paragraph.</p></body></html>'
     assert only_record("a.html", data).source_url == ""
 
 

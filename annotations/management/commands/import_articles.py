@@ -51,9 +51,7 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(f"Created project {project.slug!r}")
 
-        progress = ProgressBar(
-            cast(TextIO, self.stderr._out), sum(f.stat().st_size for f in files), unit="records"
-        )
+        progress = ProgressBar(cast(TextIO, self.stderr._out), sum(f.stat().st_size for f in files), unit="records")
         with contextlib.ExitStack() as stack:
             streams: list[tuple[str, BinaryIO]] = []
             for path in files:

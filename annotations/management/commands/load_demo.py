@@ -10,11 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.domain import DomainError
+from annotations.domain import DomainError, Role
+from annotations.models import Article, Assignment
 from annotations.selectors.projects import project_by_slug
 from annotations.services.articles import article_import
-from annotations.services.claims import claim_create
+from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.projects import membership_set, project_create
+from annotations.services.review import assignment_create
 from annotations.services.users import user_ensure
 
 DEMO_DIR = settings.BASE_DIR / "fixtures" / "demo"
@@ -36,6 +38,7 @@ class Command(BaseCommand):
         project = project_by_slug(spec["project"]["slug"])
         if project is None:
             project = project_create(actor=None, **spec["project"])
+        reviewers = []
         for entry in spec["users"]:
             user, _ = user_ensure(
                 username=entry["username"],
@@ -46,11 +49,19 @@ class Command(BaseCommand):
                 superuser=entry.get("superuser", False),
             )
             membership_set(project=project, user=user, role=entry["role"], actor=None)
+            reviewers.append((user, Role(entry["role"])))
 
         with (folder / "articles.jsonl").open("rb") as stream:
             report = article_import(project=project, sources=[("articles.jsonl", stream)], actor=None)
         if not report.ok:
             raise CommandError("demo articles failed to import: " + "; ".join(map(str, report.problems)))
+
+        # Each demo article goes to both demo annotators (k = 2), so they can start at once.
+        annotators = [user for user, role in reviewers if role == Role.ANNOTATOR]
+        for article in Article.objects.filter(project=project).order_by("pk"):
+            for annotator in annotators[: project.reviewers_per_article]:
+                if not Assignment.objects.filter(article=article, reviewer=annotator).exists():
+                    assignment_create(article=article, reviewer=annotator, actor=None)
 
         new_claims = 0
         with (folder / "claims.jsonl").open(encoding="utf-8") as lines:
@@ -59,9 +70,7 @@ class Command(BaseCommand):
                     continue
                 row = json.loads(line)
                 try:
-                    claim_create(
-                        claim_base=project.claim_base,
-                        actor=None,
+                    fields = ClaimFields(
                         text=row["text"],
                         title=row.get("title", ""),
                         language=row.get("language", ""),
@@ -70,8 +79,9 @@ class Command(BaseCommand):
                         verdict=row.get("verdict", ""),
                         fact_check_url=row.get("fact_check_url", ""),
                         reviewed_by=row.get("reviewed_by", ""),
-                        tags=row.get("tags", []),
+                        tags=tuple(row.get("tags", [])),
                     )
+                    claim_create(claim_base_id=project.claim_base_id, fields=fields, actor=None)
                     new_claims += 1
                 except DomainError as error:
                     if error.code != "duplicate":

@@ -82,15 +82,17 @@ class Command(BaseCommand):
                 "INFO",
                 "--concurrency",
                 str(options["worker_concurrency"]),
+                # The worker also runs the beat that sweeps up suggestion runs and claims left behind.
+                "-B",
+                "--schedule",
+                str(settings.DATA_DIR / "celerybeat-schedule"),
             ],
         }
         children: dict[str, subprocess.Popen[bytes]] = {}
         try:
             for name, command in commands.items():
                 # A session of their own: Ctrl-C reaches only this process, which stops them in order.
-                children[name] = subprocess.Popen(
-                    command, env=env, cwd=settings.BASE_DIR, start_new_session=True
-                )
+                children[name] = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR, start_new_session=True)
             self._announce(options["host"], options["port"], with_demo=not options["no_demo"])
             while True:
                 for name, child in children.items():
@@ -102,9 +104,7 @@ class Command(BaseCommand):
             pass
         finally:
             self._stop(children)
-        self.stdout.write(
-            "Stopped web and worker" + (" and the embedded servers" if settings.EMBEDDED else "")
-        )
+        self.stdout.write("Stopped web and worker" + (" and the embedded servers" if settings.EMBEDDED else ""))
 
     def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
         for child in children.values():

@@ -1,0 +1,152 @@
+"""Spans: create, adjust and delete a reviewer's highlight, validated against the article text.
+
+Lock rule: updates and deletes take the span row lock (select_for_update) before the version check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from annotations.domain import AssignmentStatus, DomainError, quote_context
+from annotations.models import Article, Assignment, Span
+from annotations.services._versioning import version_check
+from annotations.services.audit import audit_record
+from annotations.services.suggestions import suggestion_run_request
+
+NOTE_MAX_CHARS = 10_000
+
+
+def span_snapshot(span: Span) -> dict[str, Any]:
+    return {
+        "start": span.start,
+        "end": span.end,
+        "quote": span.quote,
+        "label": span.label,
+        "note": span.note,
+        "version": span.version,
+    }
+
+
+def _check_offsets(article: Article, start: int, end: int, quote: str) -> tuple[str, str]:
+    """Validate [start, end) and the client's quote against the text; return (prefix, suffix)."""
+    length = len(article.text)
+    if start < 0 or start >= length:
+        raise DomainError(f"start must be in [0, {length}), got {start}", field="start", code="out_of_range")
+    if end <= start or end > length:
+        raise DomainError(f"end must be in ({start}, {length}], got {end}", field="end", code="out_of_range")
+    prefix, expected, suffix = quote_context(article.text, start, end)
+    if quote != expected:
+        raise DomainError(
+            f"quote does not match the text at [{start}, {end}): the text there is {expected!r}",
+            field="quote",
+            code="mismatch",
+            expected=expected,
+        )
+    return prefix, suffix
+
+
+def _check_label(article: Article, label: str) -> str:
+    labels = article.project.labels
+    if label and label not in labels:
+        raise DomainError(f"label must be one of {', '.join(labels)} (or empty)", field="label")
+    return label
+
+
+def _check_note(note: str) -> str:
+    if len(note) > NOTE_MAX_CHARS:
+        raise DomainError(f"note is longer than {NOTE_MAX_CHARS:,} characters", field="note")
+    return note
+
+
+def span_check_editable(*, article: Article, annotator: User) -> None:
+    """A reviewer's annotations are locked once they submitted the article (a curator can reopen it)."""
+    if Assignment.objects.filter(article=article, reviewer=annotator, status=AssignmentStatus.SUBMITTED).exists():
+        raise DomainError(
+            "you submitted this article; your annotations are locked until a curator reopens it",
+            field=None,
+            code="locked",
+        )
+
+
+@transaction.atomic
+def span_create(
+    *, article: Article, annotator: User, start: int, end: int, quote: str, label: str = "", note: str = ""
+) -> Span:
+    span_check_editable(article=article, annotator=annotator)
+    prefix, suffix = _check_offsets(article, start, end, quote)
+    span = Span.objects.create(
+        article=article,
+        annotator=annotator,
+        start=start,
+        end=end,
+        quote=quote,
+        prefix=prefix,
+        suffix=suffix,
+        label=_check_label(article, label),
+        note=_check_note(note),
+    )
+    audit_record(actor=annotator, action="span.create", obj=span, project=article.project, after=span_snapshot(span))
+    suggestion_run_request(span=span)
+    return span
+
+
+@transaction.atomic
+def span_update(
+    *,
+    span: Span,
+    actor: User,
+    version: int | None,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    label: str | None = None,
+    note: str | None = None,
+) -> Span:
+    """Change a span's boundaries (with the new quote), label or note; bumps the version."""
+    locked = Span.objects.select_for_update().select_related("article", "article__project").get(pk=span.pk)
+    version_check(locked, version, what="span")
+    span_check_editable(article=locked.article, annotator=locked.annotator)
+    before = span_snapshot(locked)
+    text_changed = start is not None or end is not None or quote is not None
+    if text_changed:
+        if quote is None:
+            raise DomainError("send the quote for the new boundaries", field="quote", code="required")
+        new_start = locked.start if start is None else start
+        new_end = locked.end if end is None else end
+        locked.prefix, locked.suffix = _check_offsets(locked.article, new_start, new_end, quote)
+        locked.start, locked.end, locked.quote = new_start, new_end, quote
+    if label is not None:
+        locked.label = _check_label(locked.article, label)
+    if note is not None:
+        locked.note = _check_note(note)
+    locked.version += 1
+    locked.save()
+    if text_changed:
+        suggestion_run_request(span=locked)
+    audit_record(
+        actor=actor,
+        action="span.update",
+        obj=locked,
+        project=locked.article.project,
+        before=before,
+        after=span_snapshot(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def span_delete(*, span: Span, actor: User, version: int | None) -> None:
+    locked = Span.objects.select_for_update().select_related("article", "article__project").get(pk=span.pk)
+    version_check(locked, version, what="span")
+    span_check_editable(article=locked.article, annotator=locked.annotator)
+    audit_record(
+        actor=actor,
+        action="span.delete",
+        obj=locked,
+        project=locked.article.project,
+        before=span_snapshot(locked),
+    )
+    locked.delete()

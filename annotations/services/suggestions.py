@@ -1,0 +1,150 @@
+"""Suggestion runs: requested with a span (the queued run row is the outbox), executed by the worker,
+swept when a publish failed or a worker died.
+
+Lock rule: a run is claimed by a conditional UPDATE (queued, or running with an expired lease, becomes
+running); exactly one executor wins, so running a task twice stores one result.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annotations.domain import RunStatus
+from annotations.matching.embedders import describe, get_embedder
+from annotations.matching.retrieval import RETRIEVAL_VERSION, ensure_vector_index, rank_claims
+from annotations.models import Span, Suggestion, SuggestionRun
+
+log = logging.getLogger(__name__)
+
+TOP_K = 10
+REDISPATCH_AFTER = timedelta(seconds=60)
+
+
+def _dispatch(run_id: int) -> None:
+    """Hand the run to the broker; on failure the run stays queued with no dispatch time, for the sweeper."""
+    try:
+        # By name: services never import the task module (an edge).
+        current_app.send_task("annotations.suggest_for_span", args=[run_id])
+    except Exception:  # the broker's errors vary by transport; the sweeper retries whatever it was
+        log.warning("could not publish suggestion run %s; the sweeper will retry", run_id, exc_info=True)
+        return
+    SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatched_at=timezone.now())
+
+
+def suggestion_run_request(*, span: Span) -> SuggestionRun:
+    """Queue a run for the span under the current model and retrieval; dispatched after commit.
+
+    Called inside the span's write transaction: a rolled-back span runs nothing. A run whose span text
+    changed is reset (its old suggestions described the old text).
+    """
+    model = describe(settings.FACTCHECK_EMBEDDER)
+    run, created = SuggestionRun.objects.get_or_create(
+        span=span, model_name=model.name, model_version=model.version, index_state=RETRIEVAL_VERSION
+    )
+    if not created:
+        Suggestion.objects.filter(run=run).delete()
+        SuggestionRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.QUEUED,
+            error="",
+            started_at=None,
+            finished_at=None,
+            lease_expires_at=None,
+            dispatched_at=None,
+            queued_at=timezone.now(),
+            timings={},
+        )
+    transaction.on_commit(lambda: _dispatch(run.pk), robust=True)
+    return run
+
+
+def _claim(run_id: int) -> bool:
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.FACTCHECK_SUGGESTION_LEASE_SECONDS)
+    claimable = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+    return (
+        SuggestionRun.objects.filter(claimable, pk=run_id).update(
+            status=RunStatus.RUNNING, started_at=now, lease_expires_at=lease, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+
+
+def suggestion_run_execute(*, run_id: int) -> bool:
+    """Compute and store the run's ranked suggestions. False if there was nothing to do.
+
+    A vanished run (its span was deleted) or one another executor holds is a no-op.
+    """
+    if not _claim(run_id):
+        return False
+    run = SuggestionRun.objects.select_related("span", "span__article__project").filter(pk=run_id).first()
+    if run is None:
+        return False
+    embedder = get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
+    if (embedder.name, embedder.version) != (run.model_name, run.model_version):
+        _fail(
+            run_id,
+            f"this worker runs {embedder.name}@{embedder.version}, the run asks for "
+            f"{run.model_name}@{run.model_version}",
+        )
+        return False
+    ranking = rank_claims(
+        run.span.quote, claim_base_id=run.span.article.project.claim_base_id, embedder=embedder, top_k=TOP_K
+    )
+    with transaction.atomic():
+        still_ours = SuggestionRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.RUNNING).first()
+        if still_ours is None:
+            return False
+        Suggestion.objects.filter(run_id=run_id).delete()
+        Suggestion.objects.bulk_create(
+            Suggestion(
+                run_id=run_id,
+                claim_id=f.claim_id,
+                rank=f.rank,
+                dense_score=f.scores.get("dense"),
+                lexical_score=f.scores.get("lexical"),
+                fused_score=f.fused_score,
+            )
+            for f in ranking.fused
+        )
+        still_ours.status = RunStatus.DONE
+        still_ours.finished_at = timezone.now()
+        still_ours.lease_expires_at = None
+        still_ours.timings = {k: round(v, 2) for k, v in ranking.timings_ms.items()}
+        still_ours.save(update_fields=["status", "finished_at", "lease_expires_at", "timings"])
+    return True
+
+
+def _fail(run_id: int, error: str) -> None:
+    SuggestionRun.objects.filter(pk=run_id).update(
+        status=RunStatus.FAILED, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None
+    )
+
+
+def suggestion_run_fail(*, run_id: int, error: str) -> None:
+    """Record that a run gave up (retries exhausted); the reviewer sees the error."""
+    _fail(run_id, error)
+
+
+def suggestion_runs_sweep() -> int:
+    """Re-dispatch runs left behind: publish failed, message lost, or worker died. Returns how many."""
+    now = timezone.now()
+    stale = SuggestionRun.objects.filter(
+        Q(status=RunStatus.QUEUED, dispatched_at__isnull=True)
+        | Q(status=RunStatus.QUEUED, dispatched_at__lt=now - REDISPATCH_AFTER)
+        | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+    ).values_list("pk", flat=True)[:1000]
+    ids = list(stale)
+    for run_id in ids:
+        _dispatch(run_id)
+    return len(ids)
+
+
+def vector_index_ensure() -> None:
+    ensure_vector_index(describe(settings.FACTCHECK_EMBEDDER))

@@ -1,0 +1,70 @@
+"""The pure parts of matching: fusion of ranked lists and query clean-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.matching.fusion import FusionConfig, fuse
+from annotations.matching.text import clean_query
+
+
+def test_rrf_rewards_agreement_between_sources() -> None:
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    lexical = [(3, 12.0), (1, 9.0), (4, 2.0)]
+    ranking = fuse({"dense": dense, "lexical": lexical}, FusionConfig(k=60), top_k=4)
+    assert [f.claim_id for f in ranking] == [1, 3, 2, 4]
+    assert ranking[0].fused_score == pytest.approx(1 / 61 + 1 / 62)
+    assert ranking[0].scores == {"dense": 0.9, "lexical": 9.0}
+    assert ranking[2].scores == {"dense": 0.8}  # a dense-only candidate keeps only its dense score
+    assert [f.rank for f in ranking] == [1, 2, 3, 4]
+
+
+def test_weights_shift_the_ranking() -> None:
+    dense = [(1, 0.9), (2, 0.1)]
+    lexical = [(2, 5.0), (1, 1.0)]
+    assert fuse({"dense": dense, "lexical": lexical}, FusionConfig(weights={"dense": 2.0}))[0].claim_id == 1
+    assert fuse({"dense": dense, "lexical": lexical}, FusionConfig(weights={"lexical": 2.0}))[0].claim_id == 2
+
+
+def test_linear_fusion_normalises_each_list() -> None:
+    dense = [(1, 0.80), (2, 0.79), (3, 0.10)]
+    lexical = [(2, 30.0), (3, 29.0), (1, 0.0)]
+    ranking = fuse({"dense": dense, "lexical": lexical}, FusionConfig(method="linear"))
+    # dense: 1 -> 1.0, 2 -> 0.69/0.70, 3 -> 0; lexical: 2 -> 1.0, 3 -> 29/30, 1 -> 0
+    assert [f.claim_id for f in ranking] == [2, 1, 3]
+    assert ranking[0].fused_score == pytest.approx(0.69 / 0.70 + 1.0)
+    assert ranking[2].fused_score == pytest.approx(29 / 30)
+
+
+def test_ties_break_by_claim_id_and_duplicates_count_once() -> None:
+    ranking = fuse({"dense": [(7, 0.5), (7, 0.4), (3, 0.5)]}, FusionConfig(), top_k=5)
+    assert [f.claim_id for f in ranking] == [7, 3]
+    equal = fuse({"a": [(9, 1.0)], "b": [(4, 1.0)]}, FusionConfig())
+    assert [f.claim_id for f in equal] == [4, 9]
+
+
+def test_empty_and_bad_arguments() -> None:
+    assert fuse({"dense": [], "lexical": []}) == []
+    with pytest.raises(ValueError, match="method"):
+        fuse({}, FusionConfig(method="magic"))
+    with pytest.raises(ValueError, match="top_k"):
+        fuse({}, top_k=0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "How are butterflies surviving the #AustralianFires? pic.twitter.com/0eJtwJyS1J "
+            "\u2014 Center for Bio Div (@CenterForBioDiv) January 14, 2020",
+            "How are butterflies surviving the Australian Fires?",
+        ),
+        (
+            "Read this https://t.co/abc @SenSanders says #Medicare for all",
+            "Read this SenSanders says Medicare for all",
+        ),
+        ("plain   text\nwith  spaces", "plain text with spaces"),
+    ],
+)
+def test_clean_query(raw: str, clean: str) -> None:
+    assert clean_query(raw) == clean
