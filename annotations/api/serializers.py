@@ -396,3 +396,13 @@ class ImportStatusOutput(serializers.Serializer):
     to_embed = serializers.IntegerField(help_text="Claims of this import to embed (0 for articles).")
     embedded = serializers.IntegerField(help_text="Of which the worker has embedded so far.")
     done = serializers.BooleanField()
+
+
+class SuggestionQualityOutput(serializers.Serializer):
+    model_name = serializers.CharField()
+    model_version = serializers.CharField()
+    runs = serializers.IntegerField(help_text="Finished suggestion runs.")
+    decided_runs = serializers.IntegerField(help_text="Runs where the reviewer accepted or rejected a suggestion.")
+    accepted_runs = serializers.IntegerField()
+    acceptance_rate = serializers.FloatField(allow_null=True, help_text="accepted_runs / decided_runs.")
+    mrr_accepted = serializers.FloatField(allow_null=True, help_text="Mean 1/rank of accepted suggestions.")

@@ -19,6 +19,11 @@ urlpatterns = [
     path("projects/<int:project_id>/assignments", views.AssignmentListView.as_view(), name="assignments"),
     path("projects/<int:project_id>/claims", views.ClaimListView.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/search", views.ClaimSearchView.as_view(), name="claims-search"),
+    path(
+        "projects/<int:project_id>/suggestions/quality",
+        views.SuggestionQualityView.as_view(),
+        name="suggestion-quality",
+    ),
     path("projects/<int:project_id>/claims/import", views.ClaimImportView.as_view(), name="claims-import"),
     path(
         "projects/<int:project_id>/imports/<int:batch_id>",

@@ -29,6 +29,7 @@ from annotations.selectors.claims import claim_for, claim_linked_spans, claim_ro
 from annotations.selectors.imports import import_batch_for, import_progress
 from annotations.selectors.projects import projects_for_user
 from annotations.selectors.review import assignments_visible
+from annotations.selectors.suggestions import suggestion_quality
 from annotations.services.articles import article_import
 from annotations.services.claim_import import claim_import
 from annotations.services.claims import ClaimFields, claim_create, claim_merge, claim_update
@@ -468,6 +469,17 @@ class SpanSuggestionsView(APIView):
         )
         body = {"span": span.pk, "status": runs[0].status if runs else "none", "runs": runs}
         return Response(s.SpanSuggestionsOutput(body).data)
+
+
+class SuggestionQualityView(APIView):
+    @extend_schema(
+        operation_id="suggestions_quality",
+        summary="Suggestion quality from real use, per model (curator or manager)",
+        responses=responses({200: s.SuggestionQualityOutput(many=True)}, 403),
+    )
+    def get(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for(request, project_id, needs=Role.CURATOR)
+        return Response(s.SuggestionQualityOutput(suggestion_quality(project=project), many=True).data)
 
 
 class SuggestionDecisionView(APIView):

@@ -219,3 +219,26 @@ def test_assignments_respect_k_and_membership(personas: Personas) -> None:
     )
     own = client_for(personas.annotator).get(url).json()["results"]
     assert [a["reviewer"] for a in own] == ["annotator"]
+
+
+def test_suggestion_quality_per_model(personas: Personas, article: Article, claim: CanonicalClaim) -> None:
+    other = claim_create(claim_base_id=personas.project.claim_base_id, fields=ClaimFields(text="Other."), actor=None)
+    client = client_for(personas.annotator)
+    for needle, accept_rank in (("Envoys", 2), ("two hours", None), ("ceasefire", 1)):
+        span = new_span(personas, article, needle)
+        run = SuggestionRun.objects.create(
+            span_id=span["id"], model_name="m", model_version="1", index_state="i", status=RunStatus.DONE
+        )
+        first = Suggestion.objects.create(run=run, claim=other if accept_rank == 2 else claim, rank=1, fused_score=0.2)
+        second = Suggestion.objects.create(run=run, claim=claim if accept_rank == 2 else other, rank=2, fused_score=0.1)
+        chosen = {1: first, 2: second}.get(accept_rank) if accept_rank else None
+        if chosen is not None:
+            client.post(f"/api/v1/suggestions/{chosen.pk}/decision", {"decision": "accepted"}, format="json")
+        else:
+            client.post(f"/api/v1/suggestions/{first.pk}/decision", {"decision": "rejected"}, format="json")
+    url = f"/api/v1/projects/{personas.project.pk}/suggestions/quality"
+    assert client.get(url).status_code == 403
+    (row,) = client_for(personas.curator).get(url).json()
+    assert (row["runs"], row["decided_runs"], row["accepted_runs"]) == (3, 3, 2)
+    assert row["acceptance_rate"] == pytest.approx(2 / 3)
+    assert row["mrr_accepted"] == pytest.approx((1 / 2 + 1) / 2)
