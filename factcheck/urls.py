@@ -14,3 +14,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("annotations.ui.urls")),
 ]
+
+handler404 = "annotations.api.errors.page_not_found"

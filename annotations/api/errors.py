@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -70,3 +71,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, exceptions.ValidationError):
             response.data = {"errors": _flatten(exc.detail)}
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for URLs no route matches: the API's JSON shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"errors": [error(None, "not_found", f"no such resource: {request.path}")]}
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)

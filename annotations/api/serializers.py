@@ -70,7 +70,11 @@ class ErrorItem(serializers.Serializer):
 # `errors` would shadow Serializer.errors, so these response shapes are declared for the schema only.
 ErrorOutput = inline_serializer("Errors", fields={"errors": ErrorItem(many=True)})
 ImportFailedOutput = inline_serializer(
-    "ImportFailed", fields={"errors": ErrorItem(many=True), "report": ImportReportOutput()}
+    "ImportFailed",
+    fields={
+        "errors": ErrorItem(many=True),
+        "report": ImportReportOutput(required=False, help_text="Present when records were read: what was kept."),
+    },
 )
 
 

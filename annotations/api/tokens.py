@@ -67,7 +67,7 @@ class TokenListView(generics.ListAPIView[ApiToken]):
         operation_id="tokens_list",
         summary="List my API tokens",
         description="The caller's tokens, newest first, revoked and expired ones included. Keys are never listed.",
-        responses={200: TokenOutput(many=True), 401: ErrorOutput, 429: ErrorOutput},
+        responses={200: TokenOutput(many=True), 401: ErrorOutput, 404: ErrorOutput, 429: ErrorOutput},
     )
     def get(self, request: Request) -> Response:
         return self.list(request)

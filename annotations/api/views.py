@@ -49,7 +49,8 @@ PROJECT_ID = OpenApiParameter("project_id", int, OpenApiParameter.PATH)
 
 
 def responses(ok: dict[int, Any], *codes: int) -> dict[int, Any]:
-    return {**ok, **{code: ERRORS[code] for code in (401, 404, 429, *codes)}}
+    """Every operation may meet 401, 404 (unknown ids, bad pages), 413 (body too large) and 429."""
+    return {**ok, **{code: ERRORS[code] for code in (401, 404, 413, 429, *codes)}}
 
 
 def article_or_404(request: Request, article_id: int) -> tuple[Article, Role]:
@@ -383,9 +384,11 @@ class SpanDetailView(APIView):
 def _link_target(data: dict[str, Any], span: Span) -> LinkTarget:
     claim = suggestion = None
     if "claim" in data:
-        claim = CanonicalClaim.objects.filter(pk=data["claim"]).first()
+        # A claim of another claim base answers like a missing one: ids of other bases do not leak.
+        base = span.article.project.claim_base_id
+        claim = CanonicalClaim.objects.filter(pk=data["claim"], claim_base_id=base).first()
         if claim is None:
-            raise s.serializers.ValidationError({"claim": [f"no claim #{data['claim']}"]})
+            raise s.serializers.ValidationError({"claim": [f"no claim #{data['claim']} in this project's claim base"]})
     if "suggestion" in data:
         suggestion = Suggestion.objects.select_related("run").filter(pk=data["suggestion"], run__span=span).first()
         if suggestion is None:
