@@ -57,7 +57,8 @@ def test_empty_and_bad_arguments() -> None:
         (
             "How are butterflies surviving the #AustralianFires? pic.twitter.com/0eJtwJyS1J "
             "\u2014 Center for Bio Div (@CenterForBioDiv) January 14, 2020",
-            "How are butterflies surviving the Australian Fires?",
+            "How are butterflies surviving the Australian Fires? \u2014 Center for Bio Div (CenterForBioDiv) "
+            "January 14, 2020",
         ),
         (
             "Read this https://t.co/abc @SenSanders says #Medicare for all",
