@@ -30,10 +30,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=15_000)
     parser.add_argument("--spans", type=int, default=100)
-    parser.add_argument("--throughput-sample", type=int, default=2_000)
+    parser.add_argument("--throughput-sample", type=int, default=1_000)
+    parser.add_argument("--data-dir", default=str(REPO / "var" / "bench"), help="FACTCHECK_DATA_DIR to use")
+    parser.add_argument(
+        "--claim-base",
+        default="bench-suggest",
+        help="claim base slug; an existing, embedded one (e.g. evaluate_matching's eval-clef2022-2a-en) saves time",
+    )
     args = parser.parse_args()
 
-    os.environ.setdefault("FACTCHECK_DATA_DIR", str(REPO / "var" / "bench"))
+    os.environ.setdefault("FACTCHECK_DATA_DIR", args.data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
     sys.path.insert(0, str(REPO))
     import django
@@ -55,9 +61,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     project, _ = project_get_or_create(
-        slug="bench-suggest", actor=None, claim_base=claim_base_get_or_create(slug="bench-suggest")
+        slug="bench-suggest", actor=None, claim_base=claim_base_get_or_create(slug=args.claim_base)
     )
-    if project.claim_base.slug != "bench-suggest":
+    if project.claim_base.slug != args.claim_base:
         sys.exit("project bench-suggest must have a claim base of its own")
 
     rows: list[dict[str, str]] = []

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -204,57 +204,60 @@ class MemberDetailView(APIView):
 # --- Articles ---------------------------------------------------------------------------------------
 
 
-class ArticleImportView(APIView):
-    parser_classes = [MultiPartParser]
+class _ImportView(APIView):
+    """Upload files (field `files`) to one import service; 201 with the report, or 400 naming file and line."""
 
-    @extend_schema(
+    parser_classes = [MultiPartParser]
+    importer: Any = None  # a service: (project=, sources=, actor=) -> ImportReport
+
+    def post(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for(request, project_id, needs=Role.MANAGER)
+        # Oversized uploads never get here: RequestBodyLimit answers 413 before the body is read.
+        uploads = parse(s.ArticleImportInput, request.data)["files"]
+        sources = [(u.name, u.file) for u in uploads]
+        report: ImportReport = type(self).importer(project=project, sources=sources, actor=acting_user(request))
+        body = report.as_dict()
+        if report.ok:
+            return Response(body, status=status.HTTP_201_CREATED)
+        failures = [
+            error(p.field or "files", p.code, p.message, file=p.source_name, **({"line": p.line} if p.line else {}))
+            for p in report.problems
+            if p.code != "duplicate"
+        ]
+        return error_response(status.HTTP_400_BAD_REQUEST, failures, report=body)
+
+
+_IMPORT_RESPONSES = responses({201: s.ImportReportOutput, 400: s.ImportFailedOutput}, 403, 413, 415)
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="articles_import",
         summary="Import articles from files",
         description="Managers upload one or more files (field `files`). Good records are stored; bad ones "
         "are reported by file and line. If any record failed the status is 400, but the good ones are kept "
         "(see `report.created`). Duplicates (same text already in the project) are skipped, not failures.",
         request={"multipart/form-data": s.ArticleImportInput},
-        responses=responses({201: s.ImportReportOutput, 400: s.ImportFailedOutput}, 403, 413, 415),
+        responses=_IMPORT_RESPONSES,
     )
-    def post(self, request: Request, project_id: int) -> Response:
-        project, _ = project_for(request, project_id, needs=Role.MANAGER)
-        # Oversized uploads never get here: RequestBodyLimit answers 413 before the body is read.
-        uploads = parse(s.ArticleImportInput, request.data)["files"]
-        report = article_import(
-            project=project, sources=[(u.name, u.file) for u in uploads], actor=acting_user(request)
-        )
-        return _import_response(report)
+)
+class ArticleImportView(_ImportView):
+    importer = article_import
 
 
-def _import_response(report: ImportReport) -> Response:
-    body = report.as_dict()
-    if report.ok:
-        return Response(body, status=status.HTTP_201_CREATED)
-    failures = [
-        error(p.field or "files", p.code, p.message, file=p.source_name, **({"line": p.line} if p.line else {}))
-        for p in report.problems
-        if p.code != "duplicate"
-    ]
-    return error_response(status.HTTP_400_BAD_REQUEST, failures, report=body)
-
-
-class ClaimImportView(APIView):
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="claims_import",
         summary="Import canonical claims (CSV, JSONL, ClaimReview JSON-LD)",
         description="Managers upload files (field `files`) into the project's claim base. Bad records are "
         "reported by file and line (400, the good ones are kept); duplicates of existing claims are skipped. "
         "Embedding runs in the background: follow it at `imports/{batch_id}`.",
         request={"multipart/form-data": s.ArticleImportInput},
-        responses=responses({201: s.ImportReportOutput, 400: s.ImportFailedOutput}, 403, 413, 415),
+        responses=_IMPORT_RESPONSES,
     )
-    def post(self, request: Request, project_id: int) -> Response:
-        project, _ = project_for(request, project_id, needs=Role.MANAGER)
-        uploads = parse(s.ArticleImportInput, request.data)["files"]
-        report = claim_import(project=project, sources=[(u.name, u.file) for u in uploads], actor=acting_user(request))
-        return _import_response(report)
+)
+class ClaimImportView(_ImportView):
+    importer = claim_import
 
 
 class ImportStatusView(APIView):

@@ -2,63 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from typing import Any, BinaryIO, TextIO, cast
+from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from annotations.domain import DomainError
-from annotations.management.commands.import_articles import expand_paths
-from annotations.management.progress import CountingReader, ProgressBar
+from annotations.management.importing import FileImportCommand
+from annotations.management.progress import ProgressBar
 from annotations.selectors.imports import import_batch_by_id, import_progress
 from annotations.services.claim_import import claim_import
-from annotations.services.projects import project_get_or_create
 
 
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = (
         "Import canonical claims (CSV, JSONL, schema.org ClaimReview JSON-LD) into a project's claim base, "
         "then follow their embedding by the worker. Exits 1 if any record failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument("--project", required=True, metavar="SLUG", help="project slug (created if new)")
+        super().add_arguments(parser)
         parser.add_argument("--no-wait", action="store_true", help="do not wait for the embeddings")
         parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the embeddings")
-        parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        files = expand_paths(options["paths"])
-        try:
-            project, created = project_get_or_create(slug=options["project"], actor=None)
-        except DomainError as error:
-            raise CommandError(f"--project: {error}") from None
-        if created:
-            self.stdout.write(f"Created project {project.slug!r}")
-        err = cast(TextIO, self.stderr._out)
-        progress = ProgressBar(err, sum(f.stat().st_size for f in files), unit="records")
-        with contextlib.ExitStack() as stack:
-            streams: list[tuple[str, BinaryIO]] = []
-            for path in files:
-                raw = stack.enter_context(path.open("rb"))
-                streams.append(
-                    (
-                        str(path),
-                        raw if options["no_progress"] else cast(BinaryIO, CountingReader(raw, progress)),
-                    )
-                )
-            report = claim_import(
-                project=project,
-                sources=streams,
-                actor=None,
-                on_progress=None if options["no_progress"] else progress.records,
-            )
-        if not options["no_progress"]:
-            progress.draw(final=True)
-        for problem in report.problems:
-            self.stderr.write(str(problem))
+        project, report, _ = self.run_import(options, claim_import)
         summary = (
             f"Imported {report.created:,} claims into the claim base of {project.slug!r} "
             f"({report.duplicates:,} duplicates skipped, {report.failed:,} failed; batch #{report.batch_id})"
