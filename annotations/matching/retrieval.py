@@ -85,7 +85,7 @@ _LEXICAL_SQL = """
         SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS query
         FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) AS lexeme
     )
-    SELECT c.id, ts_rank_cd(c.search_vector, q.query, 1) AS score
+    SELECT c.id, ts_rank(c.search_vector, q.query, 1) AS score
     FROM annotations_canonicalclaim c, q
     WHERE q.query IS NOT NULL AND c.search_vector @@ q.query
       AND c.claim_base_id = %(base)s AND c.status = 'active' {language}
