@@ -96,6 +96,7 @@ def get_embedder(key: str, threads: int = 1) -> Embedder:
     return factory(threads)
 
 
+@functools.cache  # package metadata is read from disk; it cannot change while the process runs
 def describe(key: str) -> ModelId:
     try:
         return EMBEDDERS[key].describe()
