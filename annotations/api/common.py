@@ -49,6 +49,16 @@ def requested_version(request: Request, body_version: int | None) -> int | None:
     return int(match.group(1))
 
 
+def query_version(request: Request) -> int | None:
+    """`?version=N` for requests without a body (DELETE); a value that is not a number is a 400."""
+    raw = request.query_params.get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationError({"version": ["must be a positive integer"]})
+    return int(raw)
+
+
 def with_etag(response: Response, version: int) -> Response:
     response["ETag"] = f'"{version}"'
     return response

@@ -19,7 +19,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.api import serializers as s
-from annotations.api.common import CursorPage, NumberedPage, requested_version, with_etag, write_or_conflict
+from annotations.api.common import (
+    CursorPage,
+    NumberedPage,
+    query_version,
+    requested_version,
+    with_etag,
+    write_or_conflict,
+)
 from annotations.api.errors import error, error_response
 from annotations.api.permissions import acting_user, project_for
 from annotations.domain import Decision, ImportReport, LinkSource, Role
@@ -374,9 +381,7 @@ class SpanDetailView(APIView):
     )
     def delete(self, request: Request, span_id: int) -> Response:
         span = own_span(request, span_id)
-        raw = request.query_params.get("version")
-        body_version = int(raw) if raw and raw.isdigit() else None
-        version = requested_version(request, body_version)
+        version = requested_version(request, query_version(request))
         result = write_or_conflict(
             lambda: span_delete(span=span, actor=acting_user(request), version=version),
             lambda: _span_out(span.pk),
@@ -451,8 +456,7 @@ class SpanLinkView(APIView):
     )
     def delete(self, request: Request, span_id: int) -> Response:
         span = own_span(request, span_id)
-        raw = request.query_params.get("version")
-        version = requested_version(request, int(raw) if raw and raw.isdigit() else None)
+        version = requested_version(request, query_version(request))
         result = write_or_conflict(
             lambda: claim_link_delete(span=span, actor=acting_user(request), version=version),
             lambda: _span_out(span.pk),

@@ -88,9 +88,9 @@ def suggestion_run_execute(*, run_id: int) -> bool:
         return False
     embedder = get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
     if (embedder.name, embedder.version) != (run.model_name, run.model_version):
-        _fail(
-            run_id,
-            f"this worker runs {embedder.name}@{embedder.version}, the run asks for "
+        suggestion_run_fail(
+            run_id=run_id,
+            error=f"this worker runs {embedder.name}@{embedder.version}, the run asks for "
             f"{run.model_name}@{run.model_version}",
         )
         return False
@@ -121,15 +121,11 @@ def suggestion_run_execute(*, run_id: int) -> bool:
     return True
 
 
-def _fail(run_id: int, error: str) -> None:
+def suggestion_run_fail(*, run_id: int, error: str) -> None:
+    """Record that a run gave up (bad data, a bug, retries exhausted); the reviewer sees the error."""
     SuggestionRun.objects.filter(pk=run_id).update(
         status=RunStatus.FAILED, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None
     )
-
-
-def suggestion_run_fail(*, run_id: int, error: str) -> None:
-    """Record that a run gave up (retries exhausted); the reviewer sees the error."""
-    _fail(run_id, error)
 
 
 def suggestion_runs_sweep() -> int:

@@ -102,6 +102,9 @@ def test_delete_with_version(personas: Personas, article: Article) -> None:
     client = client_for(personas.annotator)
     span = create(personas, article, span_body(ARTICLE_TEXT, "Envoys")).json()
     assert client.delete(f"/api/v1/spans/{span['id']}?version=7").status_code == 409
+    bad = client.delete(f"/api/v1/spans/{span['id']}?version=one")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "version"
     assert client.delete(f"/api/v1/spans/{span['id']}", HTTP_IF_MATCH='"1"').status_code == 204
     assert not Span.objects.exists()
 
