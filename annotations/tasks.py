@@ -40,7 +40,7 @@ def ping() -> dict[str, str]:
     return {"pong": "pong", "database": row[0] if row else ""}
 
 
-@shared_task(name="annotations.suggest_for_span", bind=True, **RETRY)
+@shared_task(name="annotations.suggest_for_span", bind=True, ignore_result=True, **RETRY)
 def suggest_for_span(self: object, run_id: int) -> bool:
     """Rank canonical claims for a span's suggestion run. A deleted span or finished run is a no-op."""
     try:
@@ -53,7 +53,7 @@ def suggest_for_span(self: object, run_id: int) -> bool:
         raise
 
 
-@shared_task(name="annotations.embed_claims", **RETRY)
+@shared_task(name="annotations.embed_claims", ignore_result=True, **RETRY)
 def embed_claims(claim_ids: list[int]) -> int:
     """Embed a batch of claims under the configured model; claims already embedded are skipped."""
     return claims_embed(claim_ids=claim_ids)

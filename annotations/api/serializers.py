@@ -5,8 +5,10 @@ Offsets (`start`, `end`) are Unicode code points into the stored article text, h
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -250,6 +252,102 @@ class SpanOutput(serializers.Serializer):
         link = getattr(span, "link", None)
         return LinkOutput(link).data if link is not None else None
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # The declared fields describe the schema; the JSON is built by span_json (same keys and
+        # values, about ten times cheaper: an article view serializes hundreds of spans).
+        return span_json(span_row(instance), timezone.get_current_timezone())
+
+
+def _iso(value: datetime | str, tz: tzinfo) -> str:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as `Z`, no zero fraction.
+
+    A string is a time the database already wrote in UTC (`span_rows_visible`); the time zone is UTC.
+    """
+    if isinstance(value, str):
+        return value[:-8] + "Z" if value.endswith(".000000Z") else value
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def span_row(span: Any) -> dict[str, Any]:
+    """A Span instance (with `annotator` and `link__claim` loaded or cached) as a row of
+    `span_rows_visible`."""
+    link = getattr(span, "link", None)
+    claim = link.claim if link is not None else None
+    return {
+        "id": span.id,
+        "article_id": span.article_id,
+        "annotator__username": span.annotator.username,
+        "start": span.start,
+        "end": span.end,
+        "quote": span.quote,
+        "prefix": span.prefix,
+        "suffix": span.suffix,
+        "label": span.label,
+        "note": span.note,
+        "version": span.version,
+        "is_gold": span.is_gold,
+        "created_at": span.created_at,
+        "updated_at": span.updated_at,
+        "link__id": link.id if link is not None else None,
+        "link__claim_id": claim.id if claim is not None else None,
+        "link__claim__text": claim.text if claim is not None else None,
+        "link__claim__verdict": claim.verdict if claim is not None else None,
+        "link__claim__status": claim.status if claim is not None else None,
+        "link__source": link.source if link is not None else None,
+        "link__suggestion_id": link.suggestion_id if link is not None else None,
+        "link__suggestion_rank": link.suggestion_rank if link is not None else None,
+        "link__suggestion_score": link.suggestion_score if link is not None else None,
+        "link__suggestion_model": link.suggestion_model if link is not None else None,
+        "link__version": link.version if link is not None else None,
+        "link__created_at": link.created_at if link is not None else None,
+    }
+
+
+def span_json(row: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+    """SpanOutput's JSON from a row of `span_rows_visible` (or `span_row`), times in `tz`: the current
+    time zone, looked up once by the caller (the lookup costs more than the formatting). Tests hold it
+    equal to the declared fields' output."""
+    link = None
+    if row["link__id"] is not None:
+        claim_id = row["link__claim_id"]
+        score = row["link__suggestion_score"]
+        link = {
+            "claim": None
+            if claim_id is None
+            else {
+                "id": claim_id,
+                "text": row["link__claim__text"],
+                "verdict": row["link__claim__verdict"],
+                "status": row["link__claim__status"],
+            },
+            "no_match": claim_id is None,
+            "source": row["link__source"],
+            "suggestion": row["link__suggestion_id"],
+            "suggestion_rank": row["link__suggestion_rank"],
+            "suggestion_score": None if score is None else float(score),
+            "suggestion_model": row["link__suggestion_model"],
+            "version": row["link__version"],
+            "created_at": _iso(row["link__created_at"], tz),
+        }
+    return {
+        "id": row["id"],
+        "article": row["article_id"],
+        "annotator": row["annotator__username"],
+        "start": row["start"],
+        "end": row["end"],
+        "quote": row["quote"],
+        "prefix": row["prefix"],
+        "suffix": row["suffix"],
+        "label": row["label"],
+        "note": row["note"],
+        "version": row["version"],
+        "is_gold": row["is_gold"],
+        "link": link,
+        "created_at": _iso(row["created_at"], tz),
+        "updated_at": _iso(row["updated_at"], tz),
+    }
+
 
 class SpanCreateInput(serializers.Serializer):
     start = StrictIntegerField(min_value=0, help_text=OFFSET_HELP)
@@ -351,7 +449,8 @@ class ArticleDetailOutput(serializers.Serializer):
 
     @extend_schema_field(SpanOutput(many=True))
     def get_spans(self, article: Any) -> list[dict[str, Any]]:
-        return SpanOutput(self.context["spans"], many=True).data  # type: ignore[return-value]
+        tz = timezone.get_current_timezone()
+        return [span_json(row, tz) for row in self.context["span_rows"]]
 
 
 class ArticleListQuery(serializers.Serializer):

@@ -31,7 +31,13 @@ from annotations.api.errors import error, error_response
 from annotations.api.permissions import acting_user, project_for
 from annotations.domain import Decision, ImportReport, LinkSource, Role
 from annotations.models import Article, CanonicalClaim, Membership, Span, Suggestion, SuggestionRun
-from annotations.selectors.articles import article_for, articles_list, span_for, spans_visible
+from annotations.selectors.articles import (
+    article_for,
+    articles_list,
+    span_for,
+    span_rows_visible,
+    spans_visible,
+)
 from annotations.selectors.claims import claim_for, claim_linked_spans, claim_role, claims_list, claims_search
 from annotations.selectors.imports import import_batch_for, import_progress
 from annotations.selectors.projects import projects_for_user
@@ -312,8 +318,8 @@ class ArticleDetailView(APIView):
     )
     def get(self, request: Request, article_id: int) -> Response:
         article, role = article_or_404(request, article_id)
-        spans = spans_visible(user=acting_user(request), role=role, article=article)
-        return Response(s.ArticleDetailOutput(article, context={"spans": spans}).data)
+        rows = span_rows_visible(user=acting_user(request), role=role, article=article)
+        return Response(s.ArticleDetailOutput(article, context={"span_rows": rows}).data)
 
 
 # --- Spans ------------------------------------------------------------------------------------------

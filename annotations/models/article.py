@@ -35,6 +35,9 @@ class ImportBatch(models.Model):
 
 
 class Article(models.Model):
+    # Not a column: `selectors.articles.article_for` notes it on the article it loads.
+    is_adjudicated: bool
+
     # No index of its own: the composite indexes below all lead with project_id.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles", db_index=False)
     external_id = models.CharField(max_length=200, blank=True)

@@ -20,7 +20,10 @@ class SuggestionRun(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the task was handed to the broker; empty if that failed."
+        null=True,
+        blank=True,
+        help_text="When the task was queued for the broker (set with the row, published after commit); "
+        "empty if the publish failed.",
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -33,7 +33,9 @@ def claims_embed_later(claim_ids: Sequence[int]) -> None:
     def publish() -> None:
         for start in range(0, len(ids), BATCH_SIZE):
             try:
-                current_app.send_task("annotations.embed_claims", args=[ids[start : start + BATCH_SIZE]])
+                current_app.send_task(
+                    "annotations.embed_claims", args=[ids[start : start + BATCH_SIZE]], ignore_result=True
+                )
             except Exception:  # the sweeper embeds whatever this left out
                 log.warning("could not publish claim embedding; the sweeper will retry", exc_info=True)
                 return

@@ -10,8 +10,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotations.domain import AssignmentStatus, DomainError, quote_context
-from annotations.models import Article, Assignment, Span
+from annotations.domain import DomainError, quote_context
+from annotations.models import Article, Span
+from annotations.selectors.review import assignment_is_submitted
 from annotations.services._versioning import version_check
 from annotations.services.audit import audit_record
 from annotations.services.suggestions import suggestion_run_request
@@ -63,7 +64,7 @@ def _check_note(note: str) -> str:
 
 def span_check_editable(*, article: Article, annotator: User) -> None:
     """A reviewer's annotations are locked once they submitted the article (a curator can reopen it)."""
-    if Assignment.objects.filter(article=article, reviewer=annotator, status=AssignmentStatus.SUBMITTED).exists():
+    if assignment_is_submitted(article_id=article.pk, reviewer_id=annotator.pk):
         raise DomainError(
             "you submitted this article; your annotations are locked until a curator reopens it",
             field=None,
@@ -89,7 +90,8 @@ def span_create(
         note=_check_note(note),
     )
     audit_record(actor=annotator, action="span.create", obj=span, project=article.project, after=span_snapshot(span))
-    suggestion_run_request(span=span)
+    suggestion_run_request(span=span, new_span=True)
+    Span.link.related.set_cached_value(span, None)  # a new span has no claim link: reading it needs no query
     return span
 
 

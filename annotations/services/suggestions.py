@@ -20,6 +20,7 @@ from annotations.domain import RunStatus
 from annotations.matching.embedders import describe, get_embedder
 from annotations.matching.retrieval import RETRIEVAL_VERSION, ensure_vector_index, rank_claims
 from annotations.models import Span, Suggestion, SuggestionRun
+from factcheck.after_response import after_response
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +29,32 @@ REDISPATCH_AFTER = timedelta(seconds=60)
 
 
 def _dispatch(run_id: int) -> None:
-    """Hand the run to the broker; on failure the run stays queued with no dispatch time, for the sweeper."""
+    """Hand the run to the broker. A run is stored with its dispatch time already set (saving an UPDATE
+    per span); if the publish fails, the time is cleared so that the next sweep retries it at once. If the
+    process dies between commit and publish, the sweeper retries it after REDISPATCH_AFTER."""
     try:
-        # By name: services never import the task module (an edge).
-        current_app.send_task("annotations.suggest_for_span", args=[run_id])
+        # By name: services never import the task module (an edge). The run row holds the outcome, so no
+        # task result is kept (waiting for one would subscribe to a result channel on every publish).
+        current_app.send_task("annotations.suggest_for_span", args=[run_id], ignore_result=True)
     except Exception:  # the broker's errors vary by transport; the sweeper retries whatever it was
         log.warning("could not publish suggestion run %s; the sweeper will retry", run_id, exc_info=True)
-        return
-    SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatched_at=timezone.now())
+        SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatched_at=None)
 
 
-def suggestion_run_request(*, span: Span) -> SuggestionRun:
+def suggestion_run_request(*, span: Span, new_span: bool = False) -> SuggestionRun:
     """Queue a run for the span under the current model and retrieval; dispatched after commit.
 
     Called inside the span's write transaction: a rolled-back span runs nothing. A run whose span text
-    changed is reset (its old suggestions described the old text).
+    changed is reset (its old suggestions described the old text). `new_span` (a span created in this
+    transaction, so it has no run yet) skips the lookup.
     """
     model = describe(settings.FACTCHECK_EMBEDDER)
-    run, created = SuggestionRun.objects.get_or_create(
-        span=span, model_name=model.name, model_version=model.version, index_state=RETRIEVAL_VERSION
-    )
+    key = {"span": span, "model_name": model.name, "model_version": model.version, "index_state": RETRIEVAL_VERSION}
+    now = timezone.now()
+    if new_span:
+        run, created = SuggestionRun.objects.create(**key, dispatched_at=now), True
+    else:
+        run, created = SuggestionRun.objects.get_or_create(**key, defaults={"dispatched_at": now})
     if not created:
         Suggestion.objects.filter(run=run).delete()
         SuggestionRun.objects.filter(pk=run.pk).update(
@@ -56,11 +63,12 @@ def suggestion_run_request(*, span: Span) -> SuggestionRun:
             started_at=None,
             finished_at=None,
             lease_expires_at=None,
-            dispatched_at=None,
-            queued_at=timezone.now(),
+            dispatched_at=now,
+            queued_at=now,
             timings={},
         )
-    transaction.on_commit(lambda: _dispatch(run.pk), robust=True)
+    # Published after commit, and in a web request after the response is sent: the client does not wait.
+    transaction.on_commit(lambda: after_response(lambda: _dispatch(run.pk)), robust=True)
     return run
 
 
