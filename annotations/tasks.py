@@ -7,9 +7,15 @@ import logging
 import redis
 from celery import shared_task
 from celery.signals import worker_ready
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 
-from annotations.services.embeddings import claims_embed, claims_embed_later, claims_missing_embeddings
+from annotations.services.embeddings import (
+    BATCH_SIZE,
+    claim_bases_switch_when_complete,
+    claims_embed,
+    claims_missing_any,
+    claims_to_reindex,
+)
 from annotations.services.suggestions import (
     suggestion_run_execute,
     suggestion_run_fail,
@@ -54,30 +60,33 @@ def suggest_for_span(self: object, run_id: int) -> bool:
 
 
 @shared_task(name="annotations.embed_claims", ignore_result=True, **RETRY)
-def embed_claims(claim_ids: list[int]) -> int:
-    """Embed a batch of claims under the configured model; claims already embedded are skipped."""
-    return claims_embed(claim_ids=claim_ids)
+def embed_claims(claim_ids: list[int], embedder: str | None = None) -> int:
+    """Embed a batch of claims under an embedder (default: the configured one); done ones are skipped."""
+    return claims_embed(claim_ids=claim_ids, key=embedder)
 
 
 @shared_task(name="annotations.reindex_claims", **RETRY)
-def reindex_claims() -> int:
-    """Queue embedding of every claim the configured model lacks (after a model change, say)."""
-    vector_index_ensure()
-    missing = claims_missing_embeddings(limit=1_000_000)
-    for start in range(0, len(missing), 128):
-        embed_claims.delay(missing[start : start + 128])
+def reindex_claims(embedder: str | None = None) -> int:
+    """Queue embedding of every claim an embedder (default: the configured one) lacks, after a model
+    change say. Suggestions keep the serving model until the sweeper sees the new one complete."""
+    key, missing = claims_to_reindex(embedder)
+    for start in range(0, len(missing), BATCH_SIZE):
+        embed_claims.delay(missing[start : start + BATCH_SIZE], key)
     return len(missing)
 
 
 @shared_task(name="annotations.sweep", **RETRY)
 def sweep() -> dict[str, int]:
-    """Periodic: re-dispatch suggestion runs left behind, and embed claims nobody embedded yet."""
+    """Periodic: re-dispatch suggestion runs left behind, embed claims nobody embedded yet (under every
+    model in use), and switch claim bases whose new model has embedded every claim."""
     runs = suggestion_runs_sweep()
-    missing = claims_missing_embeddings(limit=2_000)
-    if missing:
-        with transaction.atomic():
-            claims_embed_later(missing)
-    return {"runs": runs, "claims": len(missing)}
+    queued = 0
+    for key, missing in claims_missing_any(limit=2_000).items():
+        for start in range(0, len(missing), BATCH_SIZE):
+            embed_claims.delay(missing[start : start + BATCH_SIZE], key)
+        queued += len(missing)
+    switched = claim_bases_switch_when_complete()
+    return {"runs": runs, "claims": queued, "switched": len(switched)}
 
 
 @worker_ready.connect

@@ -236,7 +236,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Claim matching ---------------------------------------------------------------------------------
-FACTCHECK_EMBEDDER = env_choice("FACTCHECK_EMBEDDER", "e5-small-q4", ("e5-small-q4",))
+FACTCHECK_EMBEDDER = env_choice("FACTCHECK_EMBEDDER", "e5-small-q4", ("e5-small-q4", "e5-small-enpt-q4"))
 FACTCHECK_EMBED_THREADS = env_int("FACTCHECK_EMBED_THREADS", 2, minimum=1)
 FACTCHECK_SUGGESTION_LEASE_SECONDS = env_int("FACTCHECK_SUGGESTION_LEASE_SECONDS", 60, minimum=5)
 

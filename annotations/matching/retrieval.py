@@ -28,8 +28,14 @@ def index_name(model: ModelId) -> str:
 
 
 def ensure_vector_index(model: ModelId) -> None:
-    """A partial HNSW index over one model's vectors, cast to its dimension (cosine distance)."""
+    """A partial HNSW index over one model's vectors, cast to its dimension (cosine distance).
+
+    Looked up first: CREATE INDEX IF NOT EXISTS would lock the table even when the index is there.
+    """
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_class WHERE relname = %s AND relkind = 'i'", [index_name(model)])
+        if cursor.fetchone() is not None:
+            return
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {index_name(model)} ON annotations_claimembedding "
             f"USING hnsw ((vector::vector({int(model.dimensions)})) vector_cosine_ops) "

@@ -13,6 +13,13 @@ class ClaimBase(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    serving_embedder = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The embedder (a FACTCHECK_EMBEDDER value) whose vectors of these claims are complete and "
+        "serve suggestions; empty means the configured one. After a model change it switches once the new "
+        "model has embedded every claim.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from annotations.models import (
     Article,
     Assignment,
     CanonicalClaim,
+    ClaimBase,
     ClaimLink,
     Membership,
     Project,
@@ -67,7 +68,7 @@ def articles_list(
 
 # Identifiers come from the models; every value is a parameter.
 _ARTICLE_FOR_SQL = f"""
-    SELECT {_rows.columns(Article, "a")}, {_rows.columns(Project, "p")},
+    SELECT {_rows.columns(Article, "a")}, {_rows.columns(Project, "p")}, {_rows.columns(ClaimBase, "b")},
         CASE WHEN %(superuser)s THEN %(manager)s ELSE m.role END,
         EXISTS (
             SELECT 1 FROM {Assignment._meta.db_table} s
@@ -78,13 +79,14 @@ _ARTICLE_FOR_SQL = f"""
         )
     FROM {Article._meta.db_table} a
     JOIN {Project._meta.db_table} p ON p.id = a.project_id
+    JOIN {ClaimBase._meta.db_table} b ON b.id = p.claim_base_id
     LEFT JOIN {Membership._meta.db_table} m ON m.project_id = a.project_id AND m.user_id = %(user)s
     WHERE a.id = %(article)s
 """  # noqa: S608 - identifiers from the models; values are parameters
 
 
 def article_for(*, user: User, article_id: int) -> tuple[Article, Role] | None:
-    """The article (with its project) and the user's role in the project, or None if the user may not
+    """The article (with its project and claim base) and the user's role in the project, or None if the user may not
     open it. One statement (in SQL: this runs on every span and article request), which also notes on the
     article whether it is adjudicated (`is_adjudicated`, for blind-review checks)."""
     if not user.is_authenticated:
@@ -102,15 +104,17 @@ def article_for(*, user: User, article_id: int) -> tuple[Article, Role] | None:
     )
     if row is None:
         return None
-    split = _rows.width(Article)
+    article_end = _rows.width(Article)
+    project_end = article_end + _rows.width(Project)
     role_value, assigned, adjudicated = row[-3:]
     if role_value is None:
         return None
     role = Role(role_value)
     if role == Role.ANNOTATOR and not assigned:
         return None
-    article = _rows.load(Article, row[:split])
-    article.project = _rows.load(Project, row[split:-3])
+    article = _rows.load(Article, row[:article_end])
+    article.project = _rows.load(Project, row[article_end:project_end])
+    article.project.claim_base = _rows.load(ClaimBase, row[project_end:-3])
     article.is_adjudicated = adjudicated
     return article, role
 

@@ -2,6 +2,11 @@
 
 Claims are embedded after their transaction commits; the sweeper finds any claim the current model has not
 embedded yet (new, edited, or a model change), so a lost message only delays, never loses, an embedding.
+
+Model changes without downtime: each claim base has a serving embedder, whose vectors are complete. When
+FACTCHECK_EMBEDDER names another one, the configured (target) model embeds every claim in the background
+while suggestions keep using the serving model (and new or edited claims get vectors from both); once the
+target has embedded every active claim of the base, the sweeper switches the base to it.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
-from annotations.domain import text_sha256
-from annotations.matching.embedders import Embedder, describe, get_embedder, model_id
-from annotations.models import CanonicalClaim, ClaimEmbedding
+from annotations.domain import DomainError, text_sha256
+from annotations.matching.embedders import EMBEDDERS, Embedder, describe, get_embedder, model_id
+from annotations.matching.retrieval import ensure_vector_index
+from annotations.models import CanonicalClaim, ClaimBase, ClaimEmbedding
+from annotations.services.audit import audit_record
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +33,43 @@ def embedding_text(claim: CanonicalClaim) -> str:
     return claim.text
 
 
+def serving_embedder(claim_base: ClaimBase) -> str:
+    """The embedder whose vectors serve suggestions for this claim base (an EMBEDDERS key)."""
+    key = claim_base.serving_embedder
+    return key if key in EMBEDDERS else settings.FACTCHECK_EMBEDDER
+
+
+def embedders_in_use() -> list[str]:
+    """The configured embedder, and any other that still serves a claim base (during a model change)."""
+    serving = ClaimBase.objects.exclude(serving_embedder="").values_list("serving_embedder", flat=True).distinct()
+    keys = [settings.FACTCHECK_EMBEDDER]
+    keys += sorted(k for k in serving if k in EMBEDDERS and k != settings.FACTCHECK_EMBEDDER)
+    return keys
+
+
 def claims_embed_later(claim_ids: Sequence[int]) -> None:
-    """After commit, ask the worker to embed these claims (in batches)."""
+    """After commit, ask the worker to embed these claims (in batches) under every embedder in use."""
     ids = list(claim_ids)
+    keys = embedders_in_use()
 
     def publish() -> None:
-        for start in range(0, len(ids), BATCH_SIZE):
-            try:
-                current_app.send_task(
-                    "annotations.embed_claims", args=[ids[start : start + BATCH_SIZE]], ignore_result=True
-                )
-            except Exception:  # the sweeper embeds whatever this left out
-                log.warning("could not publish claim embedding; the sweeper will retry", exc_info=True)
-                return
+        for key in keys:
+            for start in range(0, len(ids), BATCH_SIZE):
+                try:
+                    current_app.send_task(
+                        "annotations.embed_claims", args=[ids[start : start + BATCH_SIZE], key], ignore_result=True
+                    )
+                except Exception:  # the sweeper embeds whatever this left out
+                    log.warning("could not publish claim embedding; the sweeper will retry", exc_info=True)
+                    return
 
     transaction.on_commit(publish, robust=True)
 
 
-def claims_embed(*, claim_ids: Sequence[int], embedder: Embedder | None = None) -> int:
-    """Embed the given claims that lack a current vector under the embedder's model. Returns how many."""
-    embedder = embedder or get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
+def claims_embed(*, claim_ids: Sequence[int], embedder: Embedder | None = None, key: str | None = None) -> int:
+    """Embed the given claims that lack a current vector under the embedder's model (default: the configured
+    one, or the one named by `key`). Returns how many."""
+    embedder = embedder or get_embedder(key or settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
     model = model_id(embedder)
     claims = list(CanonicalClaim.objects.filter(pk__in=claim_ids).only("id", "text", "title"))
     current = dict(
@@ -77,11 +101,69 @@ def claims_embed(*, claim_ids: Sequence[int], embedder: Embedder | None = None) 
     return len(rows)
 
 
-def claims_missing_embeddings(*, limit: int = 10_000, claim_base_id: int | None = None) -> list[int]:
-    """Active claims (of one claim base, if given) the configured model has not embedded yet."""
-    model = describe(settings.FACTCHECK_EMBEDDER)
+def claims_missing_embeddings(
+    *, limit: int = 10_000, claim_base_id: int | None = None, key: str | None = None
+) -> list[int]:
+    """Active claims (of one claim base, if given) that an embedder (default: the configured one) has not
+    embedded yet."""
+    model = describe(key or settings.FACTCHECK_EMBEDDER)
     embedded = ClaimEmbedding.objects.filter(model_name=model.name, model_version=model.version)
     claims = CanonicalClaim.objects.filter(status="active")
     if claim_base_id is not None:
         claims = claims.filter(claim_base_id=claim_base_id)
     return list(claims.exclude(pk__in=embedded.values("claim_id")).order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def claims_to_reindex(key: str | None = None) -> tuple[str, list[int]]:
+    """The embedder (default: the configured one) and every active claim it lacks, its vector index built
+    first. For a model change ahead of the sweeper's pace (2,000 claims per sweep)."""
+    key = key or settings.FACTCHECK_EMBEDDER
+    if key not in EMBEDDERS:
+        raise DomainError(f"unknown embedder {key!r}; known: {', '.join(sorted(EMBEDDERS))}", field="embedder")
+    ensure_vector_index(describe(key))
+    return key, claims_missing_embeddings(limit=10_000_000, key=key)
+
+
+def claims_missing_any(*, limit: int) -> dict[str, list[int]]:
+    """For the sweeper: per embedder in use, the claims it still has to embed. A claim base in a model change
+    needs the target's vectors for all claims, and the serving model's for its new and edited ones."""
+    missing: dict[str, list[int]] = {}
+    target = settings.FACTCHECK_EMBEDDER
+    ids = claims_missing_embeddings(limit=limit, key=target)
+    if ids:
+        missing[target] = ids
+    for key in embedders_in_use()[1:]:
+        bases = ClaimBase.objects.filter(serving_embedder=key).values_list("pk", flat=True)
+        ids = []
+        for base_id in bases:
+            ids += claims_missing_embeddings(limit=limit - len(ids), claim_base_id=base_id, key=key)
+        if ids:
+            missing[key] = ids
+    return missing
+
+
+def claim_bases_switch_when_complete() -> list[str]:
+    """Switch every claim base whose configured model has embedded all its active claims to that model.
+
+    Called by the sweeper; returns the slugs switched. The target's vector index is built before the switch,
+    so the first suggestion under the new model finds it. Recorded in the audit trail.
+    """
+    target = settings.FACTCHECK_EMBEDDER
+    switched = []
+    for base in ClaimBase.objects.exclude(serving_embedder=target).order_by("pk"):
+        if claims_missing_embeddings(limit=1, claim_base_id=base.pk, key=target):
+            continue
+        ensure_vector_index(describe(target))
+        before = base.serving_embedder
+        updated = ClaimBase.objects.filter(pk=base.pk, serving_embedder=before).update(serving_embedder=target)
+        if updated:
+            audit_record(
+                actor=None,
+                action="claim_base.embedder_switch",
+                obj=base,
+                project=None,
+                before={"serving_embedder": before},
+                after={"serving_embedder": target},
+            )
+            switched.append(base.slug)
+    return switched

@@ -108,7 +108,11 @@ def span_update(
     note: str | None = None,
 ) -> Span:
     """Change a span's boundaries (with the new quote), label or note; bumps the version."""
-    locked = Span.objects.select_for_update().select_related("article", "article__project").get(pk=span.pk)
+    locked = (
+        Span.objects.select_for_update(of=("self",))
+        .select_related("article", "article__project__claim_base")
+        .get(pk=span.pk)
+    )
     version_check(locked, version, what="span")
     span_check_editable(article=locked.article, annotator=locked.annotator)
     before = span_snapshot(locked)

@@ -17,9 +17,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotations.domain import RunStatus
-from annotations.matching.embedders import describe, get_embedder
+from annotations.matching.embedders import describe, embedder_key, get_embedder
 from annotations.matching.retrieval import RETRIEVAL_VERSION, ensure_vector_index, rank_claims
 from annotations.models import Span, Suggestion, SuggestionRun
+from annotations.services.embeddings import embedders_in_use, serving_embedder
 from factcheck.after_response import after_response
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ def suggestion_run_request(*, span: Span, new_span: bool = False) -> SuggestionR
     changed is reset (its old suggestions described the old text). `new_span` (a span created in this
     transaction, so it has no run yet) skips the lookup.
     """
-    model = describe(settings.FACTCHECK_EMBEDDER)
+    # The claim base's serving model: during a model change, the one whose vectors are complete.
+    model = describe(serving_embedder(span.article.project.claim_base))
     key = {"span": span, "model_name": model.name, "model_version": model.version, "index_state": RETRIEVAL_VERSION}
     now = timezone.now()
     if new_span:
@@ -94,7 +96,11 @@ def suggestion_run_execute(*, run_id: int) -> bool:
     run = SuggestionRun.objects.select_related("span", "span__article__project").filter(pk=run_id).first()
     if run is None:
         return False
-    embedder = get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
+    key = embedder_key(run.model_name)
+    if key is None:
+        suggestion_run_fail(run_id=run_id, error=f"no installed embedder makes {run.model_name}")
+        return False
+    embedder = get_embedder(key, settings.FACTCHECK_EMBED_THREADS)
     if (embedder.name, embedder.version) != (run.model_name, run.model_version):
         suggestion_run_fail(
             run_id=run_id,
@@ -151,4 +157,6 @@ def suggestion_runs_sweep() -> int:
 
 
 def vector_index_ensure() -> None:
-    ensure_vector_index(describe(settings.FACTCHECK_EMBEDDER))
+    """The vector index of every model in use (the configured one, and one still serving a claim base)."""
+    for key in embedders_in_use():
+        ensure_vector_index(describe(key))
