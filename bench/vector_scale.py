@@ -1,7 +1,7 @@
 """Benchmark: the dense candidate query at scale, with synthetic unit vectors (384-d) for N claims.
 
 Prints the load time, the HNSW index build time, table and index sizes, and the p50/p95 of
-`dense_candidates` (the worker's query, claim-base filter included). Usage:
+`dense_candidates` (the worker's query, claim-base filter included, as configured in retrieval.py). Usage:
 `.venv/bin/python bench/vector_scale.py --claims 1000000` (slow: the index build dominates).
 """
 
@@ -37,7 +37,7 @@ def main() -> None:
     from pgvector.psycopg import register_vector
 
     from annotations.matching.embedders import ModelId
-    from annotations.matching.retrieval import dense_candidates, ensure_vector_index, index_name
+    from annotations.matching.retrieval import DENSE_CANDIDATES, dense_candidates, ensure_vector_index, index_name
     from annotations.services.projects import claim_base_get_or_create
 
     call_command("migrate", verbosity=0)
@@ -108,7 +108,7 @@ def main() -> None:
         found = dense_candidates(vector.tolist(), model, claim_base_id=base.pk)
         if i >= 10:  # the first few warm the caches
             timings.append((time.perf_counter() - started) * 1000)
-        assert len(found) == 50, len(found)
+        assert len(found) == DENSE_CANDIDATES, len(found)
     ordered = sorted(timings)
     print(f"claims with vectors:        {args.claims:,} (384-d, synthetic unit vectors)")
     if load_seconds:
@@ -121,7 +121,7 @@ def main() -> None:
     print(
         f"dense candidate query:      p50 {statistics.median(timings):.1f} ms, "
         f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms "
-        f"over {len(timings)} queries (top 50, claim-base filter; target p95 < 20 ms at 1,000,000)"
+        f"over {len(timings)} queries (top {DENSE_CANDIDATES}, claim-base filter; target p95 < 20 ms at 1,000,000)"
     )
 
 

@@ -86,9 +86,9 @@ _ARTICLE_FOR_SQL = f"""
 
 
 def article_for(*, user: User, article_id: int) -> tuple[Article, Role] | None:
-    """The article (with its project and claim base) and the user's role in the project, or None if the user may not
-    open it. One statement (in SQL: this runs on every span and article request), which also notes on the
-    article whether it is adjudicated (`is_adjudicated`, for blind-review checks)."""
+    """The article (with its project and claim base) and the user's role in the project, or None if the
+    user may not open it. One statement (in SQL: this runs on every span and article request), which also
+    notes on the article whether it is adjudicated (`is_adjudicated`, for blind-review checks)."""
     if not user.is_authenticated:
         return None
     row = _rows.fetch_one(
