@@ -9,4 +9,9 @@ class AnnotationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from annotations.matching.retrieval import hnsw_settings
         from factcheck import after_response  # noqa: F401 - connects its request signal receivers
+
+        connection_created.connect(hnsw_settings, dispatch_uid="annotations.hnsw_settings")

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from annotations.matching.embedders import Embedder, ModelId, model_id
 from annotations.matching.fusion import Candidates, Fused, FusionConfig, fuse
@@ -49,6 +50,16 @@ def ensure_vector_index(model: ModelId) -> None:
         )
 
 
+def hnsw_settings(*, connection: BaseDatabaseWrapper, **_: object) -> None:
+    """Set on every new database connection (`connection_created`), so a dense query is one round trip:
+    filtering after an HNSW scan can starve the LIMIT, and iterative scans keep reading the index; the
+    search list fits the candidate count. They affect nothing but HNSW index scans."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = {int(HNSW_EF_SEARCH)}")
+
+
 def _vector_literal(vector: Sequence[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
@@ -83,11 +94,7 @@ def dense_candidates(
         "language": language,
         "limit": limit,
     }
-    ef_search = max(int(HNSW_EF_SEARCH), int(limit))
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Filtering after an HNSW scan can starve the LIMIT; iterative scans keep reading the index. Both
-        # settings in one round trip (no parameters: psycopg sends the two statements as one query).
-        cursor.execute(f"SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {ef_search}")
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [(claim_id, 1 - distance) for claim_id, distance in cursor.fetchall()]
     return sorted(((int(c), float(s)) for c, s in rows), key=lambda r: -r[1])
