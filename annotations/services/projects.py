@@ -152,7 +152,7 @@ def project_update(*, project: Project, actor: User, changes: dict[str, object])
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: User) -> None:
     """Remove a member; a project always keeps at least one manager."""
-    locked = Membership.objects.select_for_update().select_related("project", "user").get(pk=membership.pk)
+    locked = Membership.objects.select_for_update(of=("self",)).select_related("project", "user").get(pk=membership.pk)
     if locked.role == Role.MANAGER:
         others = Membership.objects.filter(project=locked.project, role=Role.MANAGER).exclude(pk=locked.pk)
         if not others.exists():

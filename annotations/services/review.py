@@ -16,7 +16,7 @@ def assignment_create(*, article: Article, reviewer: User, actor: User | None) -
 
     Lock rule: the article row is locked, so concurrent assignments of one article are counted one by one.
     """
-    locked = Article.objects.select_for_update().select_related("project").get(pk=article.pk)
+    locked = Article.objects.select_for_update(of=("self",)).select_related("project").get(pk=article.pk)
     project = locked.project
     if not Membership.objects.filter(project=project, user=reviewer, role=Role.ANNOTATOR).exists():
         raise DomainError(f"{reviewer.get_username()} is not an annotator of this project", field="reviewer")

@@ -1,6 +1,8 @@
 """Spans: create, adjust and delete a reviewer's highlight, validated against the article text.
 
-Lock rule: updates and deletes take the span row lock (select_for_update) before the version check.
+Lock rule: every write to an existing span (and to its claim link) first takes the span row lock through
+`span_lock`, before the version check; only the span's row, so writes to other spans of the same article
+or project never wait for it.
 """
 
 from __future__ import annotations
@@ -62,6 +64,15 @@ def _check_note(note: str) -> str:
     return note
 
 
+def span_lock(span: Span) -> Span:
+    """The span, re-read and locked for this transaction, with its article, project and claim base."""
+    return (
+        Span.objects.select_for_update(of=("self",))
+        .select_related("article", "article__project__claim_base")
+        .get(pk=span.pk)
+    )
+
+
 def span_check_editable(*, article: Article, annotator: User) -> None:
     """A reviewer's annotations are locked once they submitted the article (a curator can reopen it)."""
     if assignment_is_submitted(article_id=article.pk, reviewer_id=annotator.pk):
@@ -108,11 +119,7 @@ def span_update(
     note: str | None = None,
 ) -> Span:
     """Change a span's boundaries (with the new quote), label or note; bumps the version."""
-    locked = (
-        Span.objects.select_for_update(of=("self",))
-        .select_related("article", "article__project__claim_base")
-        .get(pk=span.pk)
-    )
+    locked = span_lock(span)
     version_check(locked, version, what="span")
     span_check_editable(article=locked.article, annotator=locked.annotator)
     before = span_snapshot(locked)
@@ -145,7 +152,7 @@ def span_update(
 
 @transaction.atomic
 def span_delete(*, span: Span, actor: User, version: int | None) -> None:
-    locked = Span.objects.select_for_update().select_related("article", "article__project").get(pk=span.pk)
+    locked = span_lock(span)
     version_check(locked, version, what="span")
     span_check_editable(article=locked.article, annotator=locked.annotator)
     audit_record(
