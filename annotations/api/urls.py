@@ -31,6 +31,7 @@ urlpatterns = [
         name="import-status",
     ),
     path("articles/<int:article_id>", views.ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<int:article_id>/submit", views.ArticleSubmitView.as_view(), name="article-submit"),
     path("articles/<int:article_id>/spans", views.ArticleSpansView.as_view(), name="spans"),
     path("spans/<int:span_id>", views.SpanDetailView.as_view(), name="span-detail"),
     path("spans/<int:span_id>/link", views.SpanLinkView.as_view(), name="span-link"),

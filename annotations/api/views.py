@@ -54,7 +54,7 @@ from annotations.services.links import (
     suggestion_decide,
 )
 from annotations.services.projects import membership_remove, membership_set, project_create, project_update
-from annotations.services.review import assignment_create
+from annotations.services.review import assignment_create, assignment_submit
 from annotations.services.spans import span_create, span_delete, span_update
 
 ERRORS = {code: s.ErrorOutput for code in (400, 401, 403, 404, 409, 413, 415, 429)}
@@ -652,3 +652,16 @@ class AssignmentListView(GenericAPIView):
         reviewer = user_by_name(data["reviewer"], "reviewer")
         assignment = assignment_create(article=article, reviewer=reviewer, actor=acting_user(request))
         return Response(s.AssignmentOutput(assignment).data, status=status.HTTP_201_CREATED)
+
+
+class ArticleSubmitView(APIView):
+    @extend_schema(
+        operation_id="articles_submit",
+        summary="Submit my work on an assigned article (locks my spans and links)",
+        request=None,
+        responses=responses({200: s.AssignmentOutput}, 403, 409),
+    )
+    def post(self, request: Request, article_id: int) -> Response:
+        article, _ = article_or_404(request, article_id)
+        assignment = assignment_submit(article=article, reviewer=acting_user(request))
+        return Response(s.AssignmentOutput(assignment).data)

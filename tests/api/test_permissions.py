@@ -232,6 +232,13 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "articles/{article}", expect=members(200)),
     Endpoint("GET", "articles/{fresh_article}", expect=members(200, annotator=404, other_annotator=404)),
     Endpoint("GET", "articles/{foreign_article}", expect=members(404)),
+    # Only the article's own reviewers submit; others are not assigned (403) or do not see it (404).
+    Endpoint("POST", "articles/{article}/submit", expect=members(200, manager=403, curator=403)),
+    Endpoint(
+        "POST",
+        "articles/{fresh_article}/submit",
+        expect=members(403, annotator=404, other_annotator=404),
+    ),
     Endpoint("GET", "projects/{project}/imports/{batch}", expect=managers_only(200)),
     # Assignments.
     Endpoint("GET", "projects/{project}/assignments", expect=members(200)),
