@@ -17,6 +17,15 @@ ENV PATH=/opt/venv/bin:$PATH
 COPY requirements.lock /tmp/requirements.lock
 RUN pip install --no-cache-dir -r /tmp/requirements.lock
 
+# --- The browser code: the Vite build of frontend/ (the workspace script and the pages' htmx) -----------
+FROM node:20-bookworm-slim AS frontend
+
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
 # --- Runtime stage ----------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm
 
@@ -37,6 +46,7 @@ COPY --from=build /opt/venv /opt/venv
 
 WORKDIR /app
 COPY . /app
+COPY --from=frontend /frontend/dist /app/frontend/dist
 # Git does not keep empty folders; STATICFILES_DIRS must exist or `check --deploy` warns.
 RUN mkdir -p /app/frontend/static
 

@@ -7,9 +7,29 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 # mypy's Django plugin imports the settings: give it URLs so that it starts no embedded servers.
 LINT_ENV := DATABASE_URL=postgres://lint@localhost/lint REDIS_URL=redis://localhost SECRET_KEY=lint-only
 
-.PHONY: install run test lint typecheck check-imports pytest schema lock bench clean
+.PHONY: install frontend chromium run test lint typecheck check-imports frontend-test pytest schema lock bench clean
 
 install: $(STAMP)
+
+# The browser code: npm ci when the lock file changes, a Vite build when a source changes (into frontend/dist).
+NPM_STAMP := frontend/node_modules/.installed-$(shell cksum < frontend/package-lock.json | cut -d' ' -f1)
+FRONTEND_SOURCES := $(wildcard frontend/src/*.ts) frontend/package.json frontend/vite.config.ts frontend/tsconfig.json
+
+frontend: frontend/dist/workspace.js
+
+$(NPM_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/workspace.js: $(NPM_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used); install it when missing.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests (apt-get, about a minute)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +37,10 @@ $(STAMP): requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: install
+run: install frontend
 	$(BIN)/python manage.py runstack
 
-test: lint typecheck check-imports pytest
+test: lint typecheck check-imports frontend-test pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,7 +52,10 @@ typecheck: install
 check-imports: install
 	$(BIN)/lint-imports
 
-pytest: install
+frontend-test: frontend
+	cd frontend && npm test --silent
+
+pytest: install frontend chromium
 	$(BIN)/pytest
 
 schema: install
@@ -49,4 +72,4 @@ bench: install
 	$(BIN)/python bench/import.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var/test
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var/test frontend/node_modules frontend/dist

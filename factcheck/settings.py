@@ -135,7 +135,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
+# frontend/dist is the Vite build (`npm run build` in frontend/, run by `make run` and `make test`), served as
+# /static/app/; a page whose script is missing says how to build it.
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "static", ("app", BASE_DIR / "frontend" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

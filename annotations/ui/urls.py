@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations.ui import auth, tokens, views
+from annotations.ui import auth, claims, imports, tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,14 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", tokens.tokens_page, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke_page, name="token-revoke"),
+    path("projects/<int:project_id>/", views.project_home, name="project"),
+    path("projects/<int:project_id>/claims/", claims.claims_page, name="claims"),
+    path("projects/<int:project_id>/import/", imports.import_page, name="import"),
+    path(
+        "projects/<int:project_id>/imports/<int:batch_id>/progress/",
+        imports.import_progress_fragment,
+        name="import-progress",
+    ),
+    path("articles/<int:article_id>/", views.workspace, name="workspace"),
+    path("claims/<int:claim_id>/", claims.claim_page, name="claim"),
 ]
