@@ -74,6 +74,7 @@ class Workspace {
   private deleteArmed = false;
   private searchTimer: number | undefined;
   private searchSeq = 0;
+  private shown = new Set<number>(); // spans whose suggestions have been shown once
 
   async start(): Promise<void> {
     const status = byId("ws-status");
@@ -99,6 +100,7 @@ class Workspace {
         ? "You submitted this article: your spans are read-only."
         : "Read-only: you are not a reviewer of this article.";
     this.root.dataset.ready = "true";
+    performance.mark("fc-ready"); // time to interactive, read by bench/ui.py
   }
 
   // --- State ---------------------------------------------------------------------------------------------
@@ -254,6 +256,10 @@ class Workspace {
       return;
     }
     const suggestions = run?.suggestions ?? [];
+    if (!this.shown.has(span.id)) {
+      this.shown.add(span.id);
+      performance.mark("fc-suggestions-shown", { detail: span.id }); // read by bench/ui.py
+    }
     status.textContent = suggestions.length
       ? `${suggestions.length} suggestions from ${run?.model_name}@${run?.model_version}`
       : "No claim in the claim base matches this span.";
@@ -587,6 +593,7 @@ class Workspace {
 
   private bind(): void {
     this.textEl.addEventListener("mouseup", (event) => {
+      performance.mark("fc-mouseup");
       if (this.adjusting) {
         const offsets = this.selectionOffsets();
         const span = this.current();

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
+from tests.browser.actions import drag_select, utf16
 from tests.conftest import REPO
 from tests.factories import PASSWORD
 
@@ -31,6 +32,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(settings.DATA_DIR) / "screenshots"
+__all__ = ["drag_select", "log_in", "screenshot", "second_page", "utf16"]
 
 
 @pytest.fixture(scope="session")
@@ -83,27 +85,3 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
-
-
-def utf16(text: str, index: int) -> int:
-    """A code point offset as the DOM counts it."""
-    return len(text[:index].encode("utf-16-le")) // 2
-
-
-def drag_select(page: Page, text: str, start: int, end: int) -> None:
-    """Drag the mouse from code point `start` to `end` in the article text, like a reviewer."""
-    points = page.evaluate(
-        """([s, e]) => {
-            const node = document.getElementById('article-text').firstChild;
-            const box = (i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
-                                  const rects = r.getClientRects(); return rects[rects.length - 1]; };
-            const a = box(s), b = box(e - 1);
-            return [{x: a.left + 1, y: a.top + a.height / 2}, {x: b.right - 1, y: b.top + b.height / 2}];
-        }""",
-        [utf16(text, start), utf16(text, end)],
-    )
-    a, b = points
-    page.mouse.move(a["x"], a["y"])
-    page.mouse.down()
-    page.mouse.move(b["x"], b["y"], steps=12)
-    page.mouse.up()

@@ -272,6 +272,14 @@ def test_shortcuts_dialog_and_an_error_shown_where_it_happened(
 ) -> None:
     log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
     expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    # Landmarks, and a name for every control (label, aria-label or text).
+    assert page.locator("header[role=banner], main, section[aria-label='Article text'], aside").count() == 4
+    unnamed = page.evaluate(
+        """[...document.querySelectorAll('input, select, textarea, button')].filter(
+            (e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
+        ).map((e) => e.outerHTML)"""
+    )
+    assert unnamed == []
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
