@@ -5,8 +5,9 @@ Reports (1) time to interactive of an article with 200 spans: navigation start t
 a new selection to its suggestions shown in the panel (`fc-mouseup` to `fc-suggestions-shown`), which
 includes the span POST, the commit, the worker's run and the page's polling.
 
-The claim base is bench/suggest.py's (about 15,000 CheckThat! claims, imported and embedded into var/bench on
-first use; later runs reuse it). Usage: `.venv/bin/python bench/ui.py [--loads 30] [--selections 30]`.
+The claim base holds about 15,000 CheckThat! claims, as in bench/suggest.py. They are imported into
+var/bench-ui and embedded by the worker on first use (about 15 minutes); later runs reuse them.
+Usage: `.venv/bin/python bench/ui.py [--loads 30] [--selections 30]`.
 Needs Debian's chromium and the frontend build (`make test` installs both).
 """
 
@@ -45,7 +46,11 @@ def main() -> None:
     parser.add_argument("--selections", type=int, default=30, help="new spans selected with the mouse")
     parser.add_argument("--spans", type=int, default=200)
     parser.add_argument("--claims", type=int, default=15_000)
-    parser.add_argument("--data-dir", default=str(REPO / "var" / "bench"), help="FACTCHECK_DATA_DIR to use")
+    parser.add_argument(
+        "--data-dir",
+        default=str(REPO / "var" / "bench-ui"),
+        help="FACTCHECK_DATA_DIR to use: its own, so no other benchmark's backlog sits in the worker's queue",
+    )
     parser.add_argument("--claim-base", default="bench-suggest")
     args = parser.parse_args()
     if not (REPO / "frontend" / "dist" / "workspace.js").exists():
@@ -197,9 +202,17 @@ def main() -> None:
                 offset = start + len(query)
                 page.evaluate("performance.clearMarks()")
                 drag_select(page, fresh.text, start, min(offset, start + 120))
-                page.wait_for_function(
-                    "performance.getEntriesByName('fc-suggestions-shown').length > 0", timeout=30_000
-                )
+                try:
+                    page.wait_for_function(
+                        "performance.getEntriesByName('fc-suggestions-shown').length > 0", timeout=30_000
+                    )
+                except Exception:
+                    page.screenshot(path=str(Path(args.data_dir) / "bench-ui-failure.png"))
+                    state = page.evaluate(
+                        "['ws-status', 'ws-error', 'sugg-status', 'sugg-error', 'span-count']"
+                        ".map((id) => id + ': ' + document.getElementById(id)?.textContent)"
+                    )
+                    sys.exit(f"no suggestions shown for selection {i} [{start}, {offset}): {state}")
                 up = page.evaluate("performance.getEntriesByName('fc-mouseup').at(-1).startTime")
                 shown = page.evaluate("performance.getEntriesByName('fc-suggestions-shown')[0].startTime")
                 if i >= 1:  # one warm-up selection

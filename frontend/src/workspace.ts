@@ -267,7 +267,7 @@ class Workspace {
     list.replaceChildren(
       ...suggestions.map((s) => {
         const linked = span.link?.claim?.id === s.claim.id;
-        const accept = el("button", { type: "button", class: "accept" }, "Accept");
+        const accept = el("button", { type: "button", class: "accept" }, linked ? "Linked" : "Accept");
         accept.disabled = !editable || linked;
         accept.addEventListener("click", () => void this.decide(s.id, "accepted"));
         const reject = el("button", { type: "button", class: "reject" }, "Reject");
@@ -287,10 +287,15 @@ class Workspace {
             "data-decision": s.decision,
             class: linked ? "linked" : s.decision === "rejected" ? "rejected" : "",
           },
-          el("kbd", {}, s.rank <= 5 ? String(s.rank) : "·"),
+          el("kbd", { class: "key" }, s.rank <= 5 ? String(s.rank) : "·"),
           el("span", { class: "claim-text" }, s.claim.text),
-          el("span", { class: "verdict" }, s.claim.verdict || "no verdict"),
-          el("span", { class: "score", title: scores }, s.fused_score.toFixed(3)),
+          el(
+            "span",
+            { class: "sugg-meta" },
+            el("span", { class: "verdict" }, s.claim.verdict || "no verdict"),
+            " · ",
+            el("span", { class: "score", title: scores }, `score ${s.fused_score.toFixed(3)}`),
+          ),
           accept,
           reject,
         );
@@ -529,7 +534,7 @@ class Workspace {
                   "li",
                   { "data-claim": hit.id },
                   el("span", { class: "claim-text" }, hit.text),
-                  el("span", { class: "verdict" }, hit.verdict || "no verdict"),
+                  el("span", { class: "sugg-meta" }, el("span", { class: "verdict" }, hit.verdict || "no verdict")),
                   button,
                 );
               })

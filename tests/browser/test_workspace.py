@@ -275,7 +275,7 @@ def test_shortcuts_dialog_and_an_error_shown_where_it_happened(
     # Landmarks, and a name for every control (label, aria-label or text).
     assert page.locator("header[role=banner], main, section[aria-label='Article text'], aside").count() == 4
     unnamed = page.evaluate(
-        """[...document.querySelectorAll('input, select, textarea, button')].filter(
+        """[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter(
             (e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
         ).map((e) => e.outerHTML)"""
     )
