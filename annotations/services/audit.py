@@ -19,8 +19,23 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    event = audit_event(actor=actor, action=action, obj=obj, project=project, before=before, after=after)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    project: Project | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The event, unsaved: for a write that inserts it together with its object (services/_insert.py)."""
     user = actor if isinstance(actor, User) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_name=user.get_username() if user is not None else "system",
         project=project,

@@ -12,12 +12,13 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from annotations.domain import DomainError, quote_context
-from annotations.models import Article, Span
+from annotations.domain import AssignmentStatus, DomainError, quote_context
+from annotations.models import Article, Assignment, Span
 from annotations.selectors.review import assignment_is_submitted
+from annotations.services._insert import insert_family
 from annotations.services._versioning import version_check
-from annotations.services.audit import audit_record
-from annotations.services.suggestions import suggestion_run_request
+from annotations.services.audit import audit_event, audit_record
+from annotations.services.suggestions import suggestion_run_dispatch, suggestion_run_new, suggestion_run_request
 
 NOTE_MAX_CHARS = 10_000
 
@@ -76,20 +77,35 @@ def span_lock(span: Span) -> Span:
 def span_check_editable(*, article: Article, annotator: User) -> None:
     """A reviewer's annotations are locked once they submitted the article (a curator can reopen it)."""
     if assignment_is_submitted(article_id=article.pk, reviewer_id=annotator.pk):
-        raise DomainError(
-            "you submitted this article; your annotations are locked until a curator reopens it",
-            field=None,
-            code="locked",
-        )
+        raise _locked()
 
 
-@transaction.atomic
+def _locked() -> DomainError:
+    return DomainError(
+        "you submitted this article; your annotations are locked until a curator reopens it",
+        field=None,
+        code="locked",
+    )
+
+
+_NOT_SUBMITTED = f"""
+    NOT EXISTS (
+        SELECT 1 FROM {Assignment._meta.db_table}
+        WHERE article_id = %s AND reviewer_id = %s AND status = %s
+    )
+"""  # noqa: S608 - identifiers from the models; values are parameters
+
+
 def span_create(
     *, article: Article, annotator: User, start: int, end: int, quote: str, label: str = "", note: str = ""
 ) -> Span:
-    span_check_editable(article=article, annotator=annotator)
+    """Highlight [start, end) of the article for `annotator`, with its audit event and first suggestion run.
+
+    The hottest write of the product, so it is one SQL statement (services/_insert.py): the span, the
+    event and the run are inserted together, and only if the annotator has not submitted the article.
+    """
     prefix, suffix = _check_offsets(article, start, end, quote)
-    span = Span.objects.create(
+    span = Span(
         article=article,
         annotator=annotator,
         start=start,
@@ -100,8 +116,14 @@ def span_create(
         label=_check_label(article, label),
         note=_check_note(note),
     )
-    audit_record(actor=annotator, action="span.create", obj=span, project=article.project, after=span_snapshot(span))
-    suggestion_run_request(span=span, new_span=True)
+    event = audit_event(
+        actor=annotator, action="span.create", obj=span, project=article.project, after=span_snapshot(span)
+    )
+    run = suggestion_run_new(span=span)
+    guard = (_NOT_SUBMITTED, [article.pk, annotator.pk, AssignmentStatus.SUBMITTED.value])
+    if not insert_family(span, [(event, "object_id"), (run, "span_id")], guard=guard):
+        raise _locked()
+    suggestion_run_dispatch(run)
     Span.link.related.set_cached_value(span, None)  # a new span has no claim link: reading it needs no query
     return span
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -42,21 +43,33 @@ def _dispatch(run_id: int) -> None:
         SuggestionRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(dispatched_at=None)
 
 
-def suggestion_run_request(*, span: Span, new_span: bool = False) -> SuggestionRun:
-    """Queue a run for the span under the current model and retrieval; dispatched after commit.
-
-    Called inside the span's write transaction: a rolled-back span runs nothing. A run whose span text
-    changed is reset (its old suggestions described the old text). `new_span` (a span created in this
-    transaction, so it has no run yet) skips the lookup.
-    """
+def _run_key(span: Span) -> dict[str, Any]:
     # The claim base's serving model: during a model change, the one whose vectors are complete.
     model = describe(serving_embedder(span.article.project.claim_base))
-    key = {"span": span, "model_name": model.name, "model_version": model.version, "index_state": RETRIEVAL_VERSION}
+    return {"span": span, "model_name": model.name, "model_version": model.version, "index_state": RETRIEVAL_VERSION}
+
+
+def suggestion_run_new(*, span: Span) -> SuggestionRun:
+    """The first run of a span being created, unsaved: the span's INSERT writes it too (services/spans.py),
+    and `suggestion_run_dispatch` publishes it once that commits."""
+    return SuggestionRun(**_run_key(span), dispatched_at=timezone.now())
+
+
+def suggestion_run_dispatch(run: SuggestionRun) -> None:
+    """Publish the run after the current transaction commits, and in a web request after the response is
+    sent: a rolled-back span runs nothing, and the client does not wait for the broker."""
+    run_id = run.pk
+    transaction.on_commit(lambda: after_response(lambda: _dispatch(run_id)), robust=True)
+
+
+def suggestion_run_request(*, span: Span) -> SuggestionRun:
+    """Queue a run for an existing span under the current model and retrieval; dispatched after commit.
+
+    Called inside the span's write transaction: a rolled-back edit runs nothing. A run whose span text
+    changed is reset (its old suggestions described the old text).
+    """
     now = timezone.now()
-    if new_span:
-        run, created = SuggestionRun.objects.create(**key, dispatched_at=now), True
-    else:
-        run, created = SuggestionRun.objects.get_or_create(**key, defaults={"dispatched_at": now})
+    run, created = SuggestionRun.objects.get_or_create(**_run_key(span), defaults={"dispatched_at": now})
     if not created:
         Suggestion.objects.filter(run=run).delete()
         SuggestionRun.objects.filter(pk=run.pk).update(
@@ -69,8 +82,7 @@ def suggestion_run_request(*, span: Span, new_span: bool = False) -> SuggestionR
             queued_at=now,
             timings={},
         )
-    # Published after commit, and in a web request after the response is sent: the client does not wait.
-    transaction.on_commit(lambda: after_response(lambda: _dispatch(run.pk)), robust=True)
+    suggestion_run_dispatch(run)
     return run
 
 
