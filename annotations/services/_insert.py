@@ -24,21 +24,27 @@ def _fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def _column(field: models.Field[Any, Any] | None) -> str:
+    if field is None or field.column is None:  # concrete fields always have one
+        raise TypeError(f"{field!r} has no column")
+    return field.column
+
+
 @cache
 def _statement(shape: Shape, vendor: str) -> str:
     """The SQL for a parent model, its (child model, link column) pairs and a guard condition."""
     parent, children, guard = shape
     connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
-    pk = quote(parent._meta.pk.column)  # type: ignore[union-attr]
+    pk = quote(_column(parent._meta.pk))
 
     def insert(model: type[models.Model], source: str, link_column: str | None) -> str:
         names, values = [], []
         for field in _fields(model):
-            names.append(quote(field.column))
+            names.append(quote(_column(field)))
             cast = field.db_type(connection) or field.rel_db_type(connection)
             values.append(f"p.{pk}::{cast}" if field.column == link_column else f"%s::{cast}")
-        returning = quote(model._meta.pk.column)  # type: ignore[union-attr]
+        returning = quote(_column(model._meta.pk))
         return (
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(names)}) "
             f"SELECT {', '.join(values)}{source} RETURNING {returning} AS id"
