@@ -156,9 +156,13 @@ _SPAN_ROWS_SQL = f"""
     JOIN {User._meta.db_table} u ON u.id = s.annotator_id
     LEFT JOIN {ClaimLink._meta.db_table} l ON l.span_id = s.id
     LEFT JOIN {CanonicalClaim._meta.db_table} c ON c.id = l.claim_id
-    WHERE s.article_id = %(article)s AND (NOT %(own_only)s OR (s.annotator_id = %(user)s AND NOT s.is_gold))
+    WHERE s.article_id = %(article)s
+        AND (NOT %(own_only)s OR ((s.annotator_id + 0) = %(user)s AND NOT s.is_gold))
     ORDER BY s.start, s."end", s.id
 """  # noqa: S608 - identifiers from the models; values are parameters
+# `annotator_id + 0` keeps the planner on the article's spans: for a reviewer the statistics do not know yet
+# (a new one, or many new spans since the last ANALYZE) it would otherwise walk all of that reviewer's spans
+# across every article through the annotator index (4.5 ms instead of 1.3 ms for 200 spans, measured).
 
 
 def span_rows_visible(*, user: User, role: Role, article: Article) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from annotations.api.serializers import SpanOutput, span_json, span_row
+from annotations.api.serializers import ArticleDetailOutput, SpanOutput, article_json, span_json, span_row
 from annotations.domain import LinkSource, Role
 from annotations.models import Article, CanonicalClaim, Span, Suggestion, SuggestionRun
 from annotations.selectors.articles import span_rows_visible
@@ -85,3 +85,20 @@ def test_the_endpoints_agree(personas: Personas, article: Article, spans: list[S
     client = client_for(personas.annotator)
     listed = client.get(f"/api/v1/articles/{article.pk}").json()["spans"]
     assert listed == [client.get(f"/api/v1/spans/{span.pk}").json() for span in spans]
+
+
+def test_the_article_json_is_what_the_declared_fields_describe(
+    personas: Personas, article: Article, spans: list[Span]
+) -> None:
+    Article.objects.filter(pk=article.pk).update(
+        published_date="2026-02-18", metadata={"source": "wire", "tags": ["geneva"]}, priority=3
+    )
+    article = Article.objects.get(pk=article.pk)
+    rows = span_rows_visible(user=personas.annotator, role=Role.ANNOTATOR, article=article)
+    serializer = ArticleDetailOutput(article, context={"span_rows": rows})
+    expected = dict(serializers.Serializer.to_representation(serializer, article))
+    built = article_json(article, rows, timezone.get_current_timezone())
+    assert built == expected
+    assert list(built) == list(expected)
+    assert built["published_date"] == "2026-02-18"
+    assert len(built["spans"]) == len(spans)
