@@ -28,6 +28,11 @@ class Channel(redis.Channel):
             self._kept_client = self._create_client()
         yield self._kept_client
 
+    def _disconnect_pools(self) -> None:
+        # After a fork or on close kombu replaces the pool; the kept client must not outlive it.
+        self._kept_client = None
+        super()._disconnect_pools()
+
 
 class Transport(redis.Transport):
     Channel = Channel

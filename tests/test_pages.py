@@ -10,6 +10,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from annotations.domain import ClaimStatus, ImportKind
+from annotations.models import CanonicalClaim, ImportBatch
+from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.review import assignment_create, assignment_submit
 from tests.conftest import Personas
 from tests.factories import ArticleFactory
@@ -79,14 +82,25 @@ def test_an_annotator_sees_only_their_own_activity(personas: Personas) -> None:
         ("/articles/{unassigned}/", "curator", 200),
         ("/articles/{article}/", "annotator", 200),
         ("/projects/{project}/", "anonymous", 302),
+        ("/claims/{claim}/", "outsider", 404),
+        ("/claims/{claim}/", "annotator", 200),
+        ("/projects/{project}/imports/{batch}/progress/", "outsider", 404),
+        ("/projects/{project}/imports/{batch}/progress/", "curator", 403),
+        ("/projects/{project}/imports/{batch}/progress/", "manager", 200),
     ],
 )
 def test_who_may_open_which_page(personas: Personas, url: str, who: str, status: int) -> None:
     article = ArticleFactory.create(project=personas.project)
     unassigned = ArticleFactory.create(project=personas.project)
     assignment_create(article=article, reviewer=personas.annotator, actor=personas.manager)
+    claim = claim_create(
+        claim_base_id=personas.project.claim_base_id, fields=ClaimFields(text="A claim."), actor=personas.manager
+    )
+    batch = ImportBatch.objects.create(project=personas.project, kind=ImportKind.CLAIMS, created_by=personas.manager)
     client = Client() if who == "anonymous" else logged_in(getattr(personas, who))
-    path = url.format(project=personas.project.pk, article=article.pk, unassigned=unassigned.pk)
+    path = url.format(
+        project=personas.project.pk, article=article.pk, unassigned=unassigned.pk, claim=claim.pk, batch=batch.pk
+    )
     response = client.get(path)
     assert response.status_code == status
     if status == 302:
@@ -125,8 +139,6 @@ def test_a_missing_frontend_build_says_how_to_build_it(personas: Personas, setti
 
 
 def test_page_queries_do_not_grow_with_the_data(personas: Personas, django_assert_max_num_queries: object) -> None:
-    from annotations.services.claims import ClaimFields, claim_create
-
     made = 0
 
     def fill(n: int) -> None:
@@ -150,3 +162,38 @@ def test_page_queries_do_not_grow_with_the_data(personas: Personas, django_asser
                 assert client.get(url).status_code == 200
             counts.append(len(captured))
     assert counts[:2] == counts[2:], counts
+
+
+def test_merging_is_for_curators_and_managers(personas: Personas) -> None:
+    def claim(text: str) -> int:
+        fields = ClaimFields(text=text)
+        return claim_create(claim_base_id=personas.project.claim_base_id, fields=fields, actor=personas.manager).pk
+
+    source, target = claim("Talks ended in Geneva."), claim("The Geneva talks ended.")
+    denied = logged_in(personas.annotator).post(f"/claims/{source}/", {"into": target})
+    assert denied.status_code == 403
+    bad = logged_in(personas.curator).post(f"/claims/{source}/", {"into": "x"})
+    assert bad.status_code == 400
+    merged = logged_in(personas.curator).post(f"/claims/{source}/", {"into": target})
+    assert merged.status_code == 302
+    assert merged["Location"] == f"/claims/{target}/"
+    assert CanonicalClaim.objects.get(pk=source).status == ClaimStatus.MERGED
+
+
+def test_the_progress_fragment_stops_polling(personas: Personas) -> None:
+    batch = ImportBatch.objects.create(project=personas.project, kind=ImportKind.CLAIMS, created_by=personas.manager)
+    claim_create(
+        claim_base_id=personas.project.claim_base_id,
+        fields=ClaimFields(text="Waiting to be embedded."),
+        actor=personas.manager,
+    )
+    CanonicalClaim.objects.update(import_batch=batch)
+    url = f"/projects/{personas.project.pk}/imports/{batch.pk}/progress/"
+    manager = logged_in(personas.manager)
+    polling = manager.get(url).content.decode()
+    assert "hx-get=" in polling
+    assert "?polls=1" in polling
+    given_up = manager.get(url + "?polls=180").content.decode()
+    assert "hx-get=" not in given_up
+    assert "Still embedding after three minutes" in given_up
+    assert manager.get(url + "?polls=nonsense").status_code == 200

@@ -84,7 +84,11 @@ def claim_linked_spans(*, user: User, claim: CanonicalClaim) -> QuerySet[Span]:
             | (Q(article__project_id__in=annotated) & Q(annotator=user, is_gold=False))
             | (Q(article__project_id__in=annotated) & adjudicated & assigned)
         )
-    return queryset.select_related("article", "annotator", "link").order_by("article_id", "start", "id")
+    return (
+        queryset.select_related("article", "annotator", "link")
+        .defer("article__text", "article__metadata")  # a page lists up to 200 spans: not their articles' text
+        .order_by("article_id", "start", "id")
+    )
 
 
 def claim_active_target(claim: CanonicalClaim) -> CanonicalClaim:

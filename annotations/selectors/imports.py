@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from annotations.domain import ImportKind
+from annotations.domain import ClaimStatus, ImportKind
 from annotations.matching.embedders import describe
 from annotations.models import ClaimEmbedding, ImportBatch, Project
 
@@ -14,7 +14,7 @@ from annotations.models import ClaimEmbedding, ImportBatch, Project
 @dataclass(frozen=True)
 class ImportProgress:
     batch: ImportBatch
-    to_embed: int  # claims of the batch still in the claim base
+    to_embed: int  # active claims of the batch (merged ones are never embedded)
     embedded: int  # of which the configured model has a vector
 
     @property
@@ -33,8 +33,13 @@ def import_batch_by_id(batch_id: int) -> ImportBatch:
 def import_progress(batch: ImportBatch) -> ImportProgress:
     if batch.kind != ImportKind.CLAIMS:
         return ImportProgress(batch=batch, to_embed=0, embedded=0)
+    # Active claims only: a claim merged away is never embedded, so counting it would never finish.
     model = describe(settings.FACTCHECK_EMBEDDER)
     embedded = ClaimEmbedding.objects.filter(
-        claim__import_batch=batch, model_name=model.name, model_version=model.version
+        claim__import_batch=batch,
+        claim__status=ClaimStatus.ACTIVE,
+        model_name=model.name,
+        model_version=model.version,
     ).count()
-    return ImportProgress(batch=batch, to_embed=batch.claims.count(), embedded=embedded)
+    to_embed = batch.claims.filter(status=ClaimStatus.ACTIVE).count()
+    return ImportProgress(batch=batch, to_embed=to_embed, embedded=embedded)

@@ -9,11 +9,13 @@ The statement's text depends only on the models, so it is built once per shape a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 Guard = tuple[str, Sequence[Any]]  # an SQL condition (with %s parameters) the parent's INSERT requires
@@ -42,7 +44,9 @@ def _statement(shape: Shape, vendor: str) -> str:
         names, values = [], []
         for field in _fields(model):
             names.append(quote(_column(field)))
-            cast = field.db_type(connection) or field.rel_db_type(connection)
+            # The column's type without its length: `'…'::varchar(100)` would cut a longer value silently,
+            # where the column itself refuses it, as an ORM insert would.
+            cast = re.sub(r"\(\d+\)$", "", field.db_type(connection) or field.rel_db_type(connection) or "")
             values.append(f"p.{pk}::{cast}" if field.column == link_column else f"%s::{cast}")
         returning = quote(_column(model._meta.pk))
         return (
@@ -76,7 +80,9 @@ def insert_family(
         params.extend(guard[1])
     for child, column in children:
         params.extend(_values(child, connection, column))
-    with connection.cursor() as cursor:
+    # Alone, one statement is atomic. Inside a caller's transaction, a savepoint keeps a failed insert from
+    # aborting the caller's whole transaction, as the ORM's own atomic writes do.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
         cursor.execute(_statement(shape, connection.vendor), params)
         row = cursor.fetchone()
     if row is None:

@@ -88,11 +88,14 @@ def _locked() -> DomainError:
     )
 
 
+# The reviewer's assignment is read with a share lock: a submit in progress (it holds the row FOR UPDATE)
+# is waited for, so a span never lands after the work was handed in.
 _NOT_SUBMITTED = f"""
-    NOT EXISTS (
-        SELECT 1 FROM {Assignment._meta.db_table}
-        WHERE article_id = %s AND reviewer_id = %s AND status = %s
-    )
+    (
+        SELECT status FROM {Assignment._meta.db_table}
+        WHERE article_id = %s AND reviewer_id = %s
+        FOR SHARE
+    ) IS DISTINCT FROM %s
 """  # noqa: S608 - identifiers from the models; values are parameters
 
 

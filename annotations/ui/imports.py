@@ -19,6 +19,7 @@ from annotations.services.claim_import import claim_import
 from annotations.ui.scope import project_or_404, signed_in
 
 IMPORTERS = {"articles": article_import, "claims": claim_import}
+PROGRESS_POLLS = 180  # once a second: three minutes, then the page stops asking
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -74,4 +75,14 @@ def import_progress_fragment(request: HttpRequest, project_id: int, batch_id: in
     batch = import_batch_for(project=project, batch_id=batch_id)
     if batch is None:
         raise Http404("no such import")
-    return render(request, "imports/_progress.html", {"project": project, "progress": import_progress(batch)})
+    try:
+        polls = max(0, int(request.GET.get("polls", "0")))
+    except ValueError:
+        polls = 0
+    context = {
+        "project": project,
+        "progress": import_progress(batch),
+        "next_polls": polls + 1,
+        "gave_up": polls >= PROGRESS_POLLS,  # stop polling: the worker may be stopped or busy elsewhere
+    }
+    return render(request, "imports/_progress.html", context)

@@ -9,6 +9,7 @@ import { OffsetMap } from "./offsets";
 const POLL_MS = 250;
 const POLL_LIMIT_MS = 60_000;
 const SEARCH_DELAY_MS = 200;
+const MULTI_CLICK_MS = 350; // longer than the usual double-click interval
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -69,7 +70,10 @@ class Workspace {
   private spans = new Map<number, Span>();
   private selected: number | null = null;
   private suggestions = new Map<number, SpanSuggestions>();
-  private polling = new Map<number, number>(); // span id -> poll deadline
+  private polling = new Map<number, number>(); // span id -> the generation being polled
+  private generation = new Map<number, number>(); // span id -> bumped when its text changes
+  private writes: Promise<unknown> = Promise.resolve(); // span writes, one at a time
+  private pendingCreate: number | undefined; // a double-click's span, waiting to see if a third click follows
   private adjusting = false;
   private deleteArmed = false;
   private searchTimer: number | undefined;
@@ -124,7 +128,9 @@ class Workspace {
   private select(id: number | null): void {
     if (this.selected !== id) {
       this.deleteArmed = false;
+      this.adjusting = false;
       this.closeNewClaim();
+      this.cancelSearch();
     }
     this.selected = id;
     this.render();
@@ -269,10 +275,10 @@ class Workspace {
         const linked = span.link?.claim?.id === s.claim.id;
         const accept = el("button", { type: "button", class: "accept" }, linked ? "Linked" : "Accept");
         accept.disabled = !editable || linked;
-        accept.addEventListener("click", () => void this.decide(s.id, "accepted"));
+        accept.addEventListener("click", () => this.serial(() => this.decide(s.id, "accepted")));
         const reject = el("button", { type: "button", class: "reject" }, "Reject");
         reject.disabled = !editable || s.decision === "rejected";
-        reject.addEventListener("click", () => void this.decide(s.id, "rejected"));
+        reject.addEventListener("click", () => this.serial(() => this.decide(s.id, "rejected")));
         const scores = [
           s.dense_score === null ? null : `dense ${s.dense_score.toFixed(3)}`,
           s.lexical_score === null ? null : `full-text ${s.lexical_score.toFixed(3)}`,
@@ -310,24 +316,30 @@ class Workspace {
 
   // --- Suggestions ---------------------------------------------------------------------------------------
 
+  /** Poll the span's suggestions until the worker is done (or POLL_LIMIT_MS). Answers from before the span's
+   * text last changed are thrown away: the server deleted those suggestions. */
   private async pollSuggestions(spanId: number): Promise<void> {
-    if (this.polling.has(spanId)) return;
-    this.polling.set(spanId, Date.now() + POLL_LIMIT_MS);
+    const generation = this.generation.get(spanId) ?? 0;
+    if (this.polling.get(spanId) === generation) return;
+    this.polling.set(spanId, generation);
+    const deadline = Date.now() + POLL_LIMIT_MS;
+    const current = () => (this.generation.get(spanId) ?? 0) === generation && this.spans.has(spanId);
     if (this.selected === spanId) this.renderDetail();
     try {
       for (;;) {
         const state = await api<SpanSuggestions>("GET", `spans/${spanId}/suggestions`);
+        if (!current()) return;
         this.suggestions.set(spanId, state);
         const waiting = state.status === "queued" || state.status === "running";
-        if (!waiting || Date.now() > (this.polling.get(spanId) ?? 0)) break;
+        if (!waiting || Date.now() > deadline) break;
         if (this.selected === spanId) this.renderDetail();
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        if (!this.spans.has(spanId)) return;
+        if (!current()) return;
       }
     } catch (error) {
-      if (this.selected === spanId) showError(byId("sugg-error"), error);
+      if (this.selected === spanId && current()) showError(byId("sugg-error"), error);
     } finally {
-      this.polling.delete(spanId);
+      if (this.polling.get(spanId) === generation) this.polling.delete(spanId);
     }
     if (this.selected === spanId) this.renderDetail();
   }
@@ -354,10 +366,21 @@ class Workspace {
   private acceptNth(n: number): void {
     const span = this.current();
     const suggestion = span ? this.suggestions.get(span.id)?.runs[0]?.suggestions.find((s) => s.rank === n) : undefined;
-    if (suggestion) void this.decide(suggestion.id, "accepted");
+    if (suggestion) this.serial(() => this.decide(suggestion.id, "accepted"));
   }
 
   // --- Span writes ---------------------------------------------------------------------------------------
+
+  /** Run span writes one at a time, each reading the span's latest version when it starts: two quick
+   * clicks must not send the same version twice (the second would be a 409). A write meant for a span
+   * the reviewer has since moved away from is dropped. */
+  private serial(action: () => Promise<unknown>): void {
+    const target = this.selected;
+    const run = async () => {
+      if (this.selected === target) await action();
+    };
+    this.writes = this.writes.then(run, run);
+  }
 
   /** The current text selection as code point offsets, trimmed of surrounding white space. */
   private selectionOffsets(): { start: number; end: number } | null {
@@ -439,14 +462,17 @@ class Workspace {
     }
   }
 
-  private async setBoundaries(span: Span, start: number, end: number): Promise<void> {
+  private async setBoundaries(given: Span, start: number, end: number): Promise<void> {
+    const span = this.spans.get(given.id) ?? given; // the latest version, after any earlier write
     if (start < 0 || end > this.offsets.length || start >= end) {
       showError(byId("boundaries-error"), new Error("A span needs at least one character inside the article."));
       return;
     }
     const changes = () => ({ start, end, quote: this.offsets.slice(start, end) });
     if (await this.patchSpan(span, changes, byId("boundaries-error"))) {
-      this.suggestions.delete(span.id); // the edit asked the worker for new suggestions
+      // The edit asked the worker for new suggestions: forget the old ones, and any poll still under way.
+      this.generation.set(span.id, (this.generation.get(span.id) ?? 0) + 1);
+      this.suggestions.delete(span.id);
       void this.pollSuggestions(span.id);
     }
   }
@@ -505,8 +531,14 @@ class Workspace {
 
   // --- Claim search and new claims -----------------------------------------------------------------------
 
-  private search(query: string): void {
+  /** Stop a search in flight: its answer belongs to an older query or to another span. */
+  private cancelSearch(): void {
     window.clearTimeout(this.searchTimer);
+    this.searchSeq++;
+  }
+
+  private search(query: string): void {
+    this.cancelSearch();
     const results = byId("search-results");
     const slot = byId("search-error");
     if (query.trim().length < 2) {
@@ -529,7 +561,7 @@ class Workspace {
             ? page.results.slice(0, 10).map((hit) => {
                 const button = el("button", { type: "button" }, "Link");
                 button.disabled = !editable;
-                button.addEventListener("click", () => void this.link({ claim: hit.id, source: "search" }));
+                button.addEventListener("click", () => this.serial(() => this.link({ claim: hit.id, source: "search" })));
                 return el(
                   "li",
                   { "data-claim": hit.id },
@@ -605,18 +637,28 @@ class Workspace {
         if (offsets && this.editable(span)) {
           window.getSelection()?.removeAllRanges();
           this.adjusting = false;
-          void this.setBoundaries(span, offsets.start, offsets.end);
+          this.serial(() => this.setBoundaries(span, offsets.start, offsets.end));
           return;
         }
       }
       if (window.getSelection()?.isCollapsed) this.selectAt(event.clientX, event.clientY);
-      else void this.createFromSelection();
+      else if (event.detail === 2) {
+        // A double-click selected a word; a third click may yet select the paragraph: wait for it.
+        this.pendingCreate = window.setTimeout(() => {
+          this.pendingCreate = undefined;
+          void this.createFromSelection();
+        }, MULTI_CLICK_MS);
+      } else void this.createFromSelection();
+    });
+    this.textEl.addEventListener("mousedown", () => {
+      window.clearTimeout(this.pendingCreate);
+      this.pendingCreate = undefined;
     });
     byId("span-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      void this.saveForm();
+      this.serial(() => this.saveForm());
     });
-    byId("conflict-retry").addEventListener("click", () => void this.retryAfterConflict());
+    byId("conflict-retry").addEventListener("click", () => this.serial(() => this.retryAfterConflict()));
     byId("claim-search").addEventListener("input", (event) => this.search((event.target as HTMLInputElement).value));
     byId("new-claim-open").addEventListener("click", () => this.openNewClaim());
     byId("new-claim-cancel").addEventListener("click", () => this.closeNewClaim());
@@ -624,17 +666,17 @@ class Workspace {
       event.preventDefault();
       const text = byId<HTMLTextAreaElement>("new-claim-text").value.trim();
       const language = this.root.dataset.language ?? "";
-      void this.link({ new_claim: { text, ...(language ? { language } : {}) } });
+      this.serial(() => this.link({ new_claim: { text, ...(language ? { language } : {}) } }));
     });
-    byId("no-match").addEventListener("click", () => void this.link({ no_match: true }));
-    byId("delete-span").addEventListener("click", () => void this.deleteSelected());
+    byId("no-match").addEventListener("click", () => this.serial(() => this.link({ no_match: true })));
+    byId("delete-span").addEventListener("click", () => this.serial(() => this.deleteSelected()));
     byId("adjust-mode").addEventListener("click", () => this.toggleAdjust());
     byId("sugg-retry").addEventListener("click", () => {
       if (this.selected !== null) void this.pollSuggestions(this.selected);
     });
     for (const button of document.querySelectorAll<HTMLButtonElement>("[data-nudge]")) {
       const [edge, delta] = (button.dataset.nudge ?? "start:0").split(":");
-      button.addEventListener("click", () => void this.nudge(edge as "start" | "end", Number(delta)));
+      button.addEventListener("click", () => this.serial(() => this.nudge(edge as "start" | "end", Number(delta))));
     }
     byId("submit-article").addEventListener("click", () => this.openSubmit());
     byId("submit-confirm").addEventListener("click", () => void this.submit());
@@ -695,12 +737,12 @@ class Workspace {
       j: () => this.move(1),
       k: () => this.move(-1),
       n: () => this.openNewClaim(),
-      x: () => void this.link({ no_match: true }),
+      x: () => this.serial(() => this.link({ no_match: true })),
       h: () => void this.createFromSelection(),
       b: () => this.toggleAdjust(),
       "/": () => byId("claim-search").focus(),
       "?": () => this.toggleHelp(),
-      Delete: () => void this.deleteSelected(),
+      Delete: () => this.serial(() => this.deleteSelected()),
     };
     if (/^[1-5]$/.test(event.key)) {
       event.preventDefault();

@@ -126,5 +126,6 @@ def test_import_page_is_for_managers_and_names_a_missing_file(
     log_in(page, live_server, personas.annotator, then="/")
     denied = page.request.get(f"{live_server.url}/projects/{personas.project.pk}/import/")
     assert denied.status == 403
-    outsider = page.request.get(f"{live_server.url}/projects/999999/import/")
-    assert outsider.status == 404
+    log_in(page, live_server, personas.outsider, then="/")
+    outsider = page.request.get(f"{live_server.url}/projects/{personas.project.pk}/import/")
+    assert outsider.status == 404  # not 403: an outsider learns nothing about the project

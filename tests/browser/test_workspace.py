@@ -19,7 +19,7 @@ from annotations.models import Article, Assignment, CanonicalClaim, ClaimEmbeddi
 from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.review import assignment_create
 from annotations.services.spans import span_create, span_delete
-from tests.browser.conftest import drag_select, log_in, screenshot, second_page
+from tests.browser.conftest import drag_select, log_in, screenshot, second_page, utf16
 from tests.conftest import REPO, Personas
 from tests.factories import ArticleFactory
 
@@ -295,3 +295,29 @@ def test_shortcuts_dialog_and_an_error_shown_where_it_happened(
     page.get_by_role("button", name="No matching claim").click()
     expect(page.locator("#link-error")).to_be_visible()
     expect(page.locator("#link-error")).to_contain_text("no such span")
+
+
+def test_double_and_triple_clicks_make_one_span_each(
+    page: Page, live_server: LiveServer, personas: Personas, article: Article
+) -> None:
+    log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
+    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    word_start, word_end = span_at("spokesperson")
+    box = page.evaluate(
+        """(i) => { const node = document.getElementById('article-text').firstChild;
+            const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+            const b = r.getBoundingClientRect(); return {x: b.left + b.width / 2, y: b.top + b.height / 2}; }""",
+        utf16(TEXT, word_start + 3),  # the DOM counts UTF-16 units, and emoji come before this paragraph
+    )
+    page.mouse.dblclick(box["x"], box["y"])
+    expect(page.locator("#span-list li")).to_have_count(1)
+    expect(page.locator("#span-list li")).to_have_attribute("data-start", str(word_start))
+    expect(page.locator("#span-list li")).to_have_attribute("data-end", str(word_end))
+
+    page.mouse.click(box["x"], box["y"], click_count=3)
+    paragraph_start, paragraph_end = span_at("A spokesperson said the talks would resume next week in Abu Dhabi.")
+    expect(page.locator(f'#span-list li[data-start="{paragraph_start}"]')).to_have_count(1)
+    page.wait_for_timeout(600)  # longer than the double-click wait: no second span may follow
+    expect(page.locator("#span-list li")).to_have_count(2)  # the word, then the paragraph: nothing between
+    assert Span.objects.filter(article=article).count() == 2
+    assert Span.objects.filter(article=article, start=paragraph_start, end=paragraph_end).exists()

@@ -3,8 +3,10 @@ or none, exactly as the ORM would have written them."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from annotations.domain import DomainError, RunStatus
@@ -81,3 +83,53 @@ def test_inside_a_rolled_back_transaction_nothing_stays(personas: Personas) -> N
     assert not Span.objects.exists()
     assert not SuggestionRun.objects.exists()
     assert AuditEvent.objects.filter(action="span.create").count() == 0
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut(personas: Personas) -> None:
+    long_label = "x" * 101  # the column holds 100
+    personas.project.labels = ["claim", long_label]
+    personas.project.save(update_fields=["labels"])
+    article = ArticleFactory.create(project=personas.project, text=TEXT)
+    with pytest.raises(DataError):
+        span_create(article=article, annotator=personas.annotator, start=4, end=10, quote="envoys", label=long_label)
+    assert not Span.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_span_sent_while_the_article_is_being_submitted_waits_and_is_refused(personas: Personas) -> None:
+    article = ArticleFactory.create(project=personas.project, text=TEXT)
+    assignment_create(article=article, reviewer=personas.annotator, actor=personas.manager)
+    submitting = threading.Event()
+    finish_submit = threading.Event()
+
+    def submit() -> None:
+        try:
+            with transaction.atomic():
+                assignment_submit(article=article, reviewer=personas.annotator)  # holds the row FOR UPDATE
+                submitting.set()
+                finish_submit.wait(timeout=10)
+        finally:
+            connection.close()
+
+    submitter = threading.Thread(target=submit)
+    submitter.start()
+    assert submitting.wait(timeout=10)
+    outcome: list[object] = []
+
+    def create() -> None:
+        try:
+            outcome.append(span_create(article=article, annotator=personas.annotator, start=4, end=10, quote="envoys"))
+        except DomainError as exc:
+            outcome.append(exc.code)
+        finally:
+            connection.close()
+
+    creator = threading.Thread(target=create)
+    creator.start()
+    creator.join(timeout=1)
+    assert creator.is_alive()  # waiting on the submit's row lock, not reading around it
+    finish_submit.set()
+    submitter.join(timeout=10)
+    creator.join(timeout=10)
+    assert outcome == ["locked"]
+    assert not Span.objects.exists()
