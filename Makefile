@@ -18,6 +18,9 @@ FRONTEND_SOURCES := $(wildcard frontend/src/*.ts) frontend/package.json frontend
 frontend: frontend/dist/workspace.js
 
 $(NPM_STAMP): frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "make: the browser code needs Node.js 20.19+ with npm (not found)"; exit 1; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+	  || { echo "make: the browser code needs Node.js 20.19+ (Vite 8); found $$(node --version)"; exit 1; }
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
