@@ -534,7 +534,8 @@ class ClaimListView(GenericAPIView):
     def get(self, request: Request, project_id: int) -> Response:
         project, _ = project_for(request, project_id, needs=Role.ANNOTATOR)
         filters = parse(s.ClaimListQuery, request.query_params)
-        page = self.paginate_queryset(claims_list(claim_base_id=project.claim_base_id, **filters))
+        claims = claims_list(claim_base_id=project.claim_base_id, hidden_from=acting_user(request).pk, **filters)
+        page = self.paginate_queryset(claims)
         return self.get_paginated_response(s.ClaimOutput(page, many=True).data)
 
     @extend_schema(
@@ -563,7 +564,8 @@ class ClaimSearchView(GenericAPIView):
     def get(self, request: Request, project_id: int) -> Response:
         project, _ = project_for(request, project_id, needs=Role.ANNOTATOR)
         params = parse(s.ClaimSearchQuery, request.query_params)
-        page = self.paginate_queryset(claims_search(claim_base_id=project.claim_base_id, **params))
+        claims = claims_search(claim_base_id=project.claim_base_id, hidden_from=acting_user(request).pk, **params)
+        page = self.paginate_queryset(claims)
         return self.get_paginated_response(s.ClaimSearchOutput(page, many=True).data)
 
 

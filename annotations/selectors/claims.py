@@ -3,12 +3,30 @@ linked to a claim that blind review lets the user see."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from annotations.domain import AdjudicationStatus, AssignmentStatus, ClaimStatus, Role
 from annotations.models import Adjudication, Assignment, CanonicalClaim, Membership, Span
+
+
+def claims_hidden_from(user_id: int) -> QuerySet[CanonicalClaim, int]:
+    """Blind review for claims: the ids of claims another reviewer wrote from a span of an article this user
+    also reviews, until that article is adjudicated. Their wording would show the colleague's highlight."""
+    article = OuterRef("created_from_span__article_id")
+    reviewing = Assignment.objects.filter(article_id=article, reviewer_id=user_id).exclude(
+        status=AssignmentStatus.SKIPPED
+    )
+    adjudicated = Adjudication.objects.filter(article_id=article, status=AdjudicationStatus.COMPLETED)
+    return (
+        CanonicalClaim.objects.filter(Exists(reviewing), created_from_span__isnull=False)
+        .exclude(created_from_span__annotator_id=user_id)
+        .exclude(Exists(adjudicated))
+        .values_list("pk", flat=True)
+    )
 
 
 def claims_list(
@@ -18,8 +36,12 @@ def claims_list(
     verdict: str = "",
     tag: str = "",
     status: str = "",
+    hidden_from: int | None = None,
 ) -> QuerySet[CanonicalClaim]:
+    """The claim base's claims, filtered; with `hidden_from` (a user id), without `claims_hidden_from` it."""
     queryset = CanonicalClaim.objects.filter(claim_base_id=claim_base_id).defer("normalized_text")
+    if hidden_from is not None:
+        queryset = queryset.exclude(pk__in=claims_hidden_from(hidden_from))
     if language:
         queryset = queryset.filter(language=language)
     if verdict:
@@ -31,7 +53,7 @@ def claims_list(
     return queryset
 
 
-def claims_search(*, claim_base_id: int, q: str, **filters: str) -> QuerySet[CanonicalClaim]:
+def claims_search(*, claim_base_id: int, q: str, **filters: Any) -> QuerySet[CanonicalClaim]:
     """Full-text search (websearch syntax: "quoted phrases", -exclusions, or) ranked by relevance."""
     query = SearchQuery(q, search_type="websearch", config="english")
     return (
@@ -43,8 +65,13 @@ def claims_search(*, claim_base_id: int, q: str, **filters: str) -> QuerySet[Can
 
 
 def claim_for(*, user: User, claim_id: int) -> CanonicalClaim | None:
-    """The claim if the user belongs to a project that searches its claim base."""
-    queryset = CanonicalClaim.objects.select_related("merged_into").filter(pk=claim_id)
+    """The claim if the user belongs to a project that searches its claim base (and blind review lets the
+    user see it)."""
+    queryset = (
+        CanonicalClaim.objects.select_related("merged_into")
+        .filter(pk=claim_id)
+        .exclude(pk__in=claims_hidden_from(user.pk))
+    )
     if not user.is_superuser:
         queryset = queryset.filter(claim_base__projects__memberships__user=user)
     return queryset.distinct().first()

@@ -8,6 +8,7 @@ running); exactly one executor wins, so running a task twice stores one result.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from annotations.domain import RunStatus
 from annotations.matching.embedders import describe, embedder_key, get_embedder
 from annotations.matching.retrieval import RETRIEVAL_VERSION, ensure_vector_index, rank_claims
 from annotations.models import Span, Suggestion, SuggestionRun
+from annotations.selectors.claims import claims_hidden_from
 from annotations.services.embeddings import embedders_in_use, serving_embedder
 from factcheck.after_response import after_response
 
@@ -120,9 +122,16 @@ def suggestion_run_execute(*, run_id: int) -> bool:
             f"{run.model_name}@{run.model_version}",
         )
         return False
+    # Blind review: never suggest a claim a fellow reviewer wrote from their span on this article.
+    hidden = set(claims_hidden_from(run.span.annotator_id))
     ranking = rank_claims(
-        run.span.quote, claim_base_id=run.span.article.project.claim_base_id, embedder=embedder, top_k=TOP_K
+        run.span.quote,
+        claim_base_id=run.span.article.project.claim_base_id,
+        embedder=embedder,
+        top_k=TOP_K + len(hidden),
     )
+    shown = [f for f in ranking.fused if f.claim_id not in hidden][:TOP_K]
+    fused = [replace(f, rank=rank) for rank, f in enumerate(shown, start=1)]
     with transaction.atomic():
         still_ours = SuggestionRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.RUNNING).first()
         if still_ours is None:
@@ -137,7 +146,7 @@ def suggestion_run_execute(*, run_id: int) -> bool:
                 lexical_score=f.scores.get("lexical"),
                 fused_score=f.fused_score,
             )
-            for f in ranking.fused
+            for f in fused
         )
         still_ours.status = RunStatus.DONE
         still_ours.finished_at = timezone.now()

@@ -49,7 +49,12 @@ def claims_page(request: HttpRequest, project_id: int) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if k != "q"}
         q = form.cleaned_data["q"].strip()
         base = project.claim_base_id
-        claims = claims_search(claim_base_id=base, q=q, **filters) if q else claims_list(claim_base_id=base, **filters)
+        hidden_from = signed_in(request).pk
+        claims = (
+            claims_search(claim_base_id=base, q=q, hidden_from=hidden_from, **filters)
+            if q
+            else claims_list(claim_base_id=base, hidden_from=hidden_from, **filters)
+        )
         if not q:
             claims = claims.order_by("-created_at", "-id")
         page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
