@@ -15,9 +15,15 @@ from typing import Any
 
 
 class Role(StrEnum):
+    """Ordered: a manager may do what a curator may, a curator what an annotator may."""
+
     ANNOTATOR = "annotator"
     CURATOR = "curator"
     MANAGER = "manager"
+
+    def at_least(self, needed: Role) -> bool:
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
 
 
 class ClaimStatus(StrEnum):

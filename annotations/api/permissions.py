@@ -11,8 +11,6 @@ from annotations.domain import Role
 from annotations.models import Project
 from annotations.selectors.projects import project_with_role
 
-_RANK = {Role.ANNOTATOR: 1, Role.CURATOR: 2, Role.MANAGER: 3}
-
 
 def acting_user(request: Request) -> User:
     """The authenticated user (views run behind IsAuthenticated, so never anonymous)."""
@@ -27,6 +25,6 @@ def project_for(request: Request, project_id: int, *, needs: Role) -> tuple[Proj
     if found is None:
         raise NotFound("no such project")
     project, role = found
-    if _RANK[role] < _RANK[needs]:
+    if not role.at_least(needs):
         raise PermissionDenied(f"this needs the {needs.value} role in the project")
     return project, role

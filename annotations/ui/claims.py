@@ -16,7 +16,7 @@ from annotations.domain import ClaimStatus, DomainError, Role
 from annotations.models import CanonicalClaim
 from annotations.selectors.claims import claim_for, claim_linked_spans, claim_role, claims_list, claims_search
 from annotations.services.claims import claim_merge
-from annotations.ui.scope import at_least, project_or_404, signed_in
+from annotations.ui.scope import project_or_404, signed_in
 
 PAGE_SIZE = 25
 LINKED_SPANS_SHOWN = 200
@@ -76,7 +76,7 @@ def claim_page(request: HttpRequest, claim_id: int) -> HttpResponse:
     if claim is None:
         raise Http404("no such claim")
     role = claim_role(user=user, claim=claim) or Role.ANNOTATOR
-    can_merge = at_least(role, Role.CURATOR) and claim.status == ClaimStatus.ACTIVE
+    can_merge = role.at_least(Role.CURATOR) and claim.status == ClaimStatus.ACTIVE
     form = MergeForm(request.POST or None)
     status = 200
     if request.method == "POST":

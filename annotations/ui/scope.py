@@ -11,8 +11,6 @@ from annotations.domain import Role
 from annotations.models import Project
 from annotations.selectors.projects import project_with_role
 
-RANK = {Role.ANNOTATOR: 1, Role.CURATOR: 2, Role.MANAGER: 3}
-
 
 def signed_in(request: HttpRequest) -> User:
     user = request.user
@@ -26,10 +24,6 @@ def project_or_404(request: HttpRequest, project_id: int, *, needs: Role = Role.
     if found is None:
         raise Http404("no such project")
     project, role = found
-    if RANK[role] < RANK[needs]:
+    if not role.at_least(needs):
         raise PermissionDenied(f"this page needs the {needs.value} role in {project.name}")
     return project, role
-
-
-def at_least(role: Role, needs: Role) -> bool:
-    return RANK[role] >= RANK[needs]

@@ -15,7 +15,7 @@ from annotations.domain import AssignmentStatus, Role
 from annotations.selectors.articles import article_for
 from annotations.selectors.projects import projects_for_user
 from annotations.selectors.review import assignment_of, next_assignment_after, queue_for, recent_activity
-from annotations.ui.scope import at_least, project_or_404, signed_in
+from annotations.ui.scope import project_or_404, signed_in
 
 WORKSPACE_SCRIPT = "app/workspace.js"
 
@@ -40,8 +40,8 @@ def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
             "role": role.value,
             "queue": queue_for(user=user, project=project),
             "activity": recent_activity(user=user, role=role, project=project),
-            "is_curator": at_least(role, Role.CURATOR),
-            "is_manager": at_least(role, Role.MANAGER),
+            "is_curator": role.at_least(Role.CURATOR),
+            "is_manager": role.at_least(Role.MANAGER),
         },
     )
 
