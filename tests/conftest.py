@@ -6,11 +6,12 @@ var/test, set in pyproject's pytest env, so tests never share servers with `make
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -21,7 +22,9 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from annotations.domain import Role
-from annotations.models import Project
+from annotations.matching.embedders import describe
+from annotations.models import CanonicalClaim, ClaimEmbedding, Project
+from annotations.services.claims import ClaimFields, claim_create
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,6 +122,32 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: object) -> I
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def claims(personas: Personas, celery_worker_process: subprocess.Popen[bytes]) -> list[CanonicalClaim]:
+    """The 30 demo claims in the project's claim base, embedded by the real worker after their commits."""
+    made = []
+    for line in (REPO / "fixtures" / "demo" / "claims.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        fields = ClaimFields(
+            text=row["text"], title=row["title"], verdict=row["verdict"], language=row.get("language", "")
+        )
+        made.append(claim_create(claim_base_id=personas.project.claim_base_id, fields=fields, actor=None))
+    model = describe(settings.FACTCHECK_EMBEDDER)
+    wait_until(
+        lambda: ClaimEmbedding.objects.filter(model_name=model.name, claim__in=made).count() == len(made),
+        120,
+        "the worker to embed the claims",
+    )
+    return made
 
 
 @pytest.fixture(autouse=True)

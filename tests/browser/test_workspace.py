@@ -3,24 +3,19 @@ from the real Celery worker with the keyboard, write a new claim, overlap spans,
 
 from __future__ import annotations
 
-import json
 import re
-import time
-from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from annotations.domain import AssignmentStatus, LinkSource
-from annotations.matching.embedders import describe
-from annotations.models import Article, Assignment, CanonicalClaim, ClaimEmbedding, Span
+from annotations.models import Article, Assignment, CanonicalClaim, Span
 from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.review import assignment_create
 from annotations.services.spans import span_create, span_delete
 from tests.browser.conftest import drag_select, log_in, screenshot, second_page, utf16
-from tests.conftest import REPO, Personas
+from tests.conftest import Personas
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
@@ -33,30 +28,6 @@ TEXT = (
     "Reactions online 👋🇺🇦 were mixed: 𝕏 users shared claims that Zelensky spoke with US envoys before the talks.\n\n"  # noqa: RUF001
     "A spokesperson said the talks would resume next week in Abu Dhabi."
 )
-
-
-def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def claims(personas: Personas) -> list[CanonicalClaim]:
-    """The 30 demo claims, embedded by the real worker."""
-    made = []
-    for line in (REPO / "fixtures" / "demo" / "claims.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        fields = ClaimFields(text=row["text"], title=row["title"], verdict=row["verdict"], language="en")
-        made.append(claim_create(claim_base_id=personas.project.claim_base_id, fields=fields, actor=None))
-    model = describe(settings.FACTCHECK_EMBEDDER)
-    wait_until(
-        lambda: ClaimEmbedding.objects.filter(model_name=model.name, claim__in=made).count() == len(made),
-        120,
-        "the worker to embed the claims",
-    )
-    return made
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ a run is computed once however often it is delivered, and a dead worker's run is
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -19,13 +17,12 @@ from django.utils import timezone
 from annotations.domain import RunStatus
 from annotations.matching.embedders import describe
 from annotations.models import Article, CanonicalClaim, ClaimEmbedding, Span, Suggestion, SuggestionRun
-from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.review import assignment_create
 from annotations.services.spans import span_create
 from annotations.services.suggestions import suggestion_run_execute
 from factcheck.embedded import EmbeddedRedis
 from tests.api.conftest import span_body
-from tests.conftest import REPO, Personas, client_for
+from tests.conftest import Personas, client_for, wait_until
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker_process")]
@@ -35,30 +32,6 @@ TEXT = (
     "hours. Officials in Kyiv insisted no ceasefire had been agreed, and the Kremlin said it was too early "
     "to judge."
 )
-
-
-def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out after {seconds} s waiting for {what}"
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def claims(personas: Personas) -> list[CanonicalClaim]:
-    """The 30 demo claims, embedded by the real worker after their commits."""
-    made = []
-    for line in (REPO / "fixtures" / "demo" / "claims.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        fields = ClaimFields(text=row["text"], title=row["title"], verdict=row["verdict"])
-        made.append(claim_create(claim_base_id=personas.project.claim_base_id, fields=fields, actor=None))
-    model = describe(settings.FACTCHECK_EMBEDDER)
-    wait_until(
-        lambda: ClaimEmbedding.objects.filter(model_name=model.name, claim__in=made).count() == len(made),
-        120,
-        "the worker to embed the claims",
-    )
-    return made
 
 
 @pytest.fixture
