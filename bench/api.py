@@ -399,9 +399,18 @@ def purge_queued_tasks() -> None:
     """Drop the Celery messages the new spans queued (suggestion runs): no worker reads this broker.
 
     Only for the embedded Redis under the benchmark's data folder, which would otherwise grow each run.
+    The runs themselves are marked failed: left queued, a later worker on this data folder (bench/suggest.py
+    uses it too) would have its start-up sweep hand all of them out again, ahead of its own work.
     """
+    from django.utils import timezone
+
+    from annotations.domain import RunStatus
+    from annotations.models import SuggestionRun
     from factcheck.celery import app
 
+    SuggestionRun.objects.filter(span__article__project__slug__startswith="bench-api-", status=RunStatus.QUEUED).update(
+        status=RunStatus.FAILED, error="bench/api.py: no worker reads this broker", finished_at=timezone.now()
+    )
     try:
         app.control.purge()
     except Exception as exc:  # the broker's errors vary by transport; the figures stand regardless

@@ -12,18 +12,10 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data" / "claim-matching"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+from _stack import DATA, REPO, checkthat_claims_feed, percentile, web_and_worker
 
 
 def main() -> None:
@@ -48,7 +40,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from annotations.domain import Role, RunStatus
+    from annotations.domain import Role, RunStatus, normalize_text
     from annotations.matching.embedders import get_embedder, model_id
     from annotations.matching.retrieval import ensure_vector_index
     from annotations.models import Article, ClaimEmbedding, Span, SuggestionRun
@@ -66,15 +58,7 @@ def main() -> None:
     if project.claim_base.slug != args.claim_base:
         sys.exit("project bench-suggest must have a claim base of its own")
 
-    rows: list[dict[str, str]] = []
-    for folder in ("clef2022-2a-en", "clef2021-2b-en", "clef2020-t2-en"):
-        with (DATA / folder / "claims.jsonl").open(encoding="utf-8") as lines:
-            rows.extend(json.loads(line) for line in lines if line.strip())
-    stream = io.BytesIO(
-        "".join(
-            json.dumps({"text": r["text"], "title": r.get("title", "")}) + "\n" for r in rows[: args.claims]
-        ).encode()
-    )
+    stream = io.BytesIO(checkthat_claims_feed(args.claims))
     report = claim_import(project=project, sources=[("claims.jsonl", stream)], actor=None)
     embedder = get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
     model = model_id(embedder)
@@ -102,7 +86,8 @@ def main() -> None:
     _, key = token_create(user=user, name=f"bench {time.time()}")
     queries = []
     with (DATA / "clef2022-2a-en" / "queries.jsonl").open(encoding="utf-8") as lines:
-        queries = [json.loads(line)["text"] for line in lines if line.strip()][: args.spans]
+        # Normalised as the importer stores text, so that the article is found again and the quotes match.
+        queries = [normalize_text(json.loads(line)["text"]) for line in lines if line.strip()][: args.spans]
     text = "\n\n".join(queries)
     article = Article.objects.filter(project=project, text=text).first()
     if article is None:
@@ -111,67 +96,16 @@ def main() -> None:
         article_import(
             project=project, sources=[("bench.jsonl", io.BytesIO(json.dumps({"text": text}).encode()))], actor=None
         )
-        article = Article.objects.get(project=project, text__startswith=text[:100])
+        article = Article.objects.get(project=project, text=text)
     if not article.assignments.filter(reviewer=user).exists():
         assignment_create(article=article, reviewer=user, actor=None)
     Span.objects.filter(article=article).delete()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "SECRET_KEY": settings.SECRET_KEY,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "factcheck",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=REPO,
-        env=env,
-    )
     import http.client
-    import socket
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "factcheck.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-    )
     latencies: list[float] = []
     span_ids: list[int] = []
-    try:
-        time.sleep(3)
-        from factcheck.celery import app
-
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if time.monotonic() > deadline:
-                sys.exit("the worker did not start")
+    with web_and_worker() as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
         offset = 0
@@ -197,11 +131,6 @@ def main() -> None:
             assert finished is not None
             latencies.append((finished - created).total_seconds() * 1000)
             span_ids.append(payload["id"])
-    finally:
-        web.terminate()
-        worker.terminate()
-        web.wait(timeout=20)
-        worker.wait(timeout=30)
 
     print(
         f"claims in the claim base:         {total_claims:,} ({report.created:,} new this run), "

@@ -18,19 +18,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data" / "claim-matching"
+from _stack import DATA, REPO, checkthat_claims_feed, percentile, web_and_worker
+
 PASSWORD = "bench-password-2026"  # noqa: S105 - a local benchmark user
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> str:
@@ -88,12 +82,9 @@ def main() -> None:
     )
     base = project.claim_base
     if not base.claims.exists():
-        rows: list[dict[str, str]] = []
-        for folder in ("clef2022-2a-en", "clef2021-2b-en", "clef2020-t2-en"):
-            with (DATA / folder / "claims.jsonl").open(encoding="utf-8") as lines:
-                rows.extend(json.loads(line) for line in lines if line.strip())
-        feed = "".join(json.dumps({"text": r["text"], "title": r.get("title", "")}) + "\n" for r in rows[: args.claims])
-        claim_import(project=project, sources=[("claims.jsonl", io.BytesIO(feed.encode()))], actor=None)
+        claim_import(
+            project=project, sources=[("claims.jsonl", io.BytesIO(checkthat_claims_feed(args.claims)))], actor=None
+        )
     user, _ = user_ensure(username="bench-reviewer", password=PASSWORD)
     membership_set(project=project, user=user, role=Role.ANNOTATOR, actor=None)
 
@@ -125,39 +116,11 @@ def main() -> None:
                 claim_link_create(span=span, target=LinkTarget(no_match=True), actor=user)
     Span.objects.filter(article=fresh).delete()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "SECRET_KEY": settings.SECRET_KEY,
-    }
-    worker = subprocess.Popen(
-        [
-            *[sys.executable, "-m", "celery", "-A", "factcheck", "worker", "--pool", "solo", "-B"],
-            *["--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-            *["--schedule", str(Path(args.data_dir) / "celerybeat-bench-ui")],
-        ],
-        cwd=REPO,
-        env=env,
-    )
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     call_command("collectstatic", interactive=False, verbosity=0)
-    web = subprocess.Popen(
-        [
-            *[sys.executable, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", f"127.0.0.1:{port}"],
-            *["--workers", "2", "--log-level", "warning"],
-        ],
-        cwd=REPO,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
     loads: list[float] = []
     delays: list[float] = []
-    try:
+    with web_and_worker(beat_schedule=Path(args.data_dir) / "celerybeat-bench-ui") as port:
+        url = f"http://127.0.0.1:{port}"
         # The claim base must be embedded, and the 200 spans' own runs finished, before anything is timed.
         model = describe(settings.FACTCHECK_EMBEDDER)
         while True:
@@ -218,11 +181,6 @@ def main() -> None:
                 if i >= 1:  # one warm-up selection
                     delays.append(shown - up)
             browser.close()
-    finally:
-        web.terminate()
-        worker.terminate()
-        web.wait(timeout=20)
-        worker.wait(timeout=30)
 
     print(f"claims in the claim base: {base.claims.count():,}; article: {args.spans} spans, {len(heavy.text):,} chars")
     print(f"time to interactive (200 spans): {summary(loads)} page loads (target: < 1000 ms)")
