@@ -35,3 +35,16 @@ def test_messages_go_through_redis_in_order() -> None:
         finally:
             queue.clear()
             queue.close()
+
+
+def test_a_new_pool_gets_a_new_client() -> None:
+    # After a fork kombu replaces the channel's pool; a kept client of the old pool must go with it.
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        with channel.conn_or_acquire() as before:
+            assert before.ping()
+        channel._disconnect_pools()
+        with channel.conn_or_acquire() as after:
+            assert after is not before
+            assert after.connection_pool is channel.pool
+            assert after.ping()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -41,6 +42,12 @@ def article(personas: Personas) -> Article:
 def span_at(needle: str) -> tuple[int, int]:
     start = TEXT.index(needle)
     return start, start + len(needle)
+
+
+def open_workspace(page: Page, live_server: LiveServer, user: User, article: Article) -> None:
+    """Log in through the form, straight to the article's workspace, and wait until it is ready."""
+    log_in(page, live_server, user, then=f"/articles/{article.pk}/")
+    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
 
 
 def select_span_item(page: Page, start: int, end: int) -> None:
@@ -158,8 +165,7 @@ def test_blind_review_in_the_browser(
     claim_link_create(span=mine, target=LinkTarget(claim=claim), actor=personas.annotator)
 
     # The first reviewer sees their span.
-    log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
-    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    open_workspace(page, live_server, personas.annotator, article)
     expect(page.locator("#span-list li")).to_have_count(1)
 
     # The second reviewer, in their own session, sees none of it: not in the workspace, not on the claim's
@@ -186,8 +192,7 @@ def test_a_stale_version_offers_reload_and_retry_without_losing_the_note(
 ) -> None:
     start, end = span_at("the Kremlin said it was too early")
     span = span_create(article=article, annotator=personas.annotator, start=start, end=end, quote=TEXT[start:end])
-    log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
-    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    open_workspace(page, live_server, personas.annotator, article)
     select_span_item(page, start, end)
     page.locator("#span-note").fill("Quoted from the Kremlin's spokesperson.")
 
@@ -213,8 +218,7 @@ def test_adjusting_boundaries_and_deleting_a_span(
 ) -> None:
     start, end = span_at("Abu Dhabi")
     span = span_create(article=article, annotator=personas.annotator, start=start, end=end, quote=TEXT[start:end])
-    log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
-    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    open_workspace(page, live_server, personas.annotator, article)
     select_span_item(page, start, end)
 
     page.get_by_role("button", name="Start one character earlier").click()
@@ -241,8 +245,7 @@ def test_adjusting_boundaries_and_deleting_a_span(
 def test_shortcuts_dialog_and_an_error_shown_where_it_happened(
     page: Page, live_server: LiveServer, personas: Personas, article: Article
 ) -> None:
-    log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
-    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    open_workspace(page, live_server, personas.annotator, article)
     # Landmarks, and a name for every control (label, aria-label or text).
     assert page.locator("header[role=banner], main, section[aria-label='Article text'], aside").count() == 4
     unnamed = page.evaluate(
@@ -271,8 +274,7 @@ def test_shortcuts_dialog_and_an_error_shown_where_it_happened(
 def test_double_and_triple_clicks_make_one_span_each(
     page: Page, live_server: LiveServer, personas: Personas, article: Article
 ) -> None:
-    log_in(page, live_server, personas.annotator, then=f"/articles/{article.pk}/")
-    expect(page.locator("#workspace")).to_have_attribute("data-ready", "true")
+    open_workspace(page, live_server, personas.annotator, article)
     word_start, word_end = span_at("spokesperson")
     box = page.evaluate(
         """(i) => { const node = document.getElementById('article-text').firstChild;
@@ -292,3 +294,19 @@ def test_double_and_triple_clicks_make_one_span_each(
     expect(page.locator("#span-list li")).to_have_count(2)  # the word, then the paragraph: nothing between
     assert Span.objects.filter(article=article).count() == 2
     assert Span.objects.filter(article=article, start=paragraph_start, end=paragraph_end).exists()
+
+
+def test_quick_repeated_edits_apply_in_order_without_conflicts(
+    page: Page, live_server: LiveServer, personas: Personas, article: Article
+) -> None:
+    start, end = span_at("Abu Dhabi")
+    span = span_create(article=article, annotator=personas.annotator, start=start, end=end, quote=TEXT[start:end])
+    open_workspace(page, live_server, personas.annotator, article)
+    select_span_item(page, start, end)
+    later = page.get_by_role("button", name="Start one character later")
+    for _ in range(3):  # as fast as Playwright clicks: each click before the last one's answer
+        later.click(no_wait_after=True)
+    expect(page.locator("#span-list li.selected")).to_have_attribute("data-start", str(start + 3))
+    expect(page.locator("#boundaries-error")).to_be_hidden()
+    span.refresh_from_db()
+    assert (span.start, span.quote, span.version) == (start + 3, TEXT[start + 3 : end], 4)
