@@ -51,10 +51,39 @@ class Decision(StrEnum):
 
 
 class AssignmentStatus(StrEnum):
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
+    """An assignment holds one of the article's k reviewer slots while it is assigned, in progress or
+    submitted; skipped, expired and revoked ones gave their slot back (the reviewer's spans are kept)."""
+
+    ASSIGNED = "assigned"  # given by a manager or reopened by a curator; no lease until the reviewer starts
+    IN_PROGRESS = "in_progress"  # taken, with a lease that work renews
     SUBMITTED = "submitted"
-    SKIPPED = "skipped"
+    SKIPPED = "skipped"  # the reviewer passed; the article is never handed to them again
+    EXPIRED = "expired"  # the lease ran out; the reviewer may take the slot back while one is free
+    REVOKED = "revoked"  # a manager moved the work to another reviewer
+
+    @property
+    def holds_slot(self) -> bool:
+        return self in HOLDING_SLOT
+
+
+HOLDING_SLOT = frozenset({AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED})
+OPEN_WORK = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
+# A reviewer who skipped an article, or had it taken away, may no longer open it.
+NO_ACCESS = (AssignmentStatus.SKIPPED, AssignmentStatus.REVOKED)
+
+
+class ArticleStatus(StrEnum):
+    """Where an article is in review, derived from its assignments by the review services."""
+
+    UNASSIGNED = "unassigned"  # no reviewer holds a slot
+    IN_REVIEW = "in_review"  # some reviewers hold slots, fewer than k have submitted
+    READY_FOR_CURATION = "ready_for_curation"  # all k submitted
+    CURATED = "curated"  # a curator completed the gold annotations
+
+
+class QueueOrder(StrEnum):
+    PRIORITY = "priority"  # highest priority (set at import) first, then oldest
+    OLDEST = "oldest"  # oldest first, priority ignored
 
 
 class AdjudicationStatus(StrEnum):

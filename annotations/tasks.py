@@ -16,6 +16,7 @@ from annotations.services.embeddings import (
     claims_missing_any,
     claims_to_reindex,
 )
+from annotations.services.review import leases_expire
 from annotations.services.suggestions import (
     suggestion_run_execute,
     suggestion_run_fail,
@@ -78,15 +79,17 @@ def reindex_claims(embedder: str | None = None) -> int:
 @shared_task(name="annotations.sweep", **RETRY)
 def sweep() -> dict[str, int]:
     """Periodic: re-dispatch suggestion runs left behind, embed claims nobody embedded yet (under every
-    model in use), and switch claim bases whose new model has embedded every claim."""
+    model in use), switch claim bases whose new model has embedded every claim, and give the slots of
+    review leases that ran out back to the pool."""
     runs = suggestion_runs_sweep()
+    leases = leases_expire()
     queued = 0
     for key, missing in claims_missing_any(limit=2_000).items():
         for start in range(0, len(missing), BATCH_SIZE):
             embed_claims.delay(missing[start : start + BATCH_SIZE], key)
         queued += len(missing)
     switched = claim_bases_switch_when_complete()
-    return {"runs": runs, "claims": queued, "switched": len(switched)}
+    return {"runs": runs, "claims": queued, "switched": len(switched), "leases": leases}
 
 
 @worker_ready.connect

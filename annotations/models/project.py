@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import CheckConstraint, Q, UniqueConstraint
 
-from annotations.domain import Role
+from annotations.domain import QueueOrder, Role
 from annotations.models._choices import choices, in_enum
 
 
@@ -37,6 +37,10 @@ class Project(models.Model):
     guidelines = models.TextField(blank=True)
     labels = models.JSONField(default=default_labels, help_text="The span labels reviewers may choose from.")
     reviewers_per_article = models.PositiveSmallIntegerField(default=2)
+    lease_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="How long a taken article stays with its reviewer without activity."
+    )
+    queue_order = models.CharField(max_length=20, choices=choices(QueueOrder), default=QueueOrder.PRIORITY)
     suggestion_settings = models.JSONField(default=dict, blank=True)
     claim_base = models.ForeignKey(ClaimBase, on_delete=models.PROTECT, related_name="projects")
     created_by = models.ForeignKey(
@@ -51,6 +55,10 @@ class Project(models.Model):
                 name="project_reviewers_per_article_1_to_20",
             ),
             CheckConstraint(condition=~Q(slug=""), name="project_slug_not_blank"),
+            CheckConstraint(
+                condition=Q(lease_minutes__gte=1) & Q(lease_minutes__lte=1440), name="project_lease_1_to_1440_minutes"
+            ),
+            in_enum("queue_order", QueueOrder, "project_queue_order_valid"),
         ]
 
     def __str__(self) -> str:

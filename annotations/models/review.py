@@ -34,7 +34,15 @@ class Assignment(models.Model):
                 name="assignment_submitted_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status")]
+        indexes = [
+            models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),
+            # The lease sweeper's scan.
+            models.Index(
+                fields=["lease_expires_at"],
+                name="assignment_lease_expiry",
+                condition=Q(status=AssignmentStatus.IN_PROGRESS),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"article {self.article_id} for {self.reviewer}: {self.status}"

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from annotations.domain import AdjudicationStatus, AssignmentStatus, Role
+from annotations.domain import NO_ACCESS, AdjudicationStatus, Role
 from annotations.models import (
     Adjudication,
     Article,
@@ -33,9 +33,7 @@ def articles_visible(*, user: User, role: Role, project: Project) -> QuerySet[Ar
     if role == Role.ANNOTATOR:
         queryset = queryset.filter(
             Exists(
-                Assignment.objects.filter(article=OuterRef("pk"), reviewer=user).exclude(
-                    status=AssignmentStatus.SKIPPED
-                )
+                Assignment.objects.filter(article=OuterRef("pk"), reviewer=user).exclude(status__in=NO_ACCESS)
             )
         )
     return queryset
@@ -72,7 +70,7 @@ _ARTICLE_FOR_SQL = f"""
         CASE WHEN %(superuser)s THEN %(manager)s ELSE m.role END,
         EXISTS (
             SELECT 1 FROM {Assignment._meta.db_table} s
-            WHERE s.article_id = a.id AND s.reviewer_id = %(user)s AND s.status <> %(skipped)s
+            WHERE s.article_id = a.id AND s.reviewer_id = %(user)s AND s.status <> ALL(%(no_access)s)
         ),
         EXISTS (
             SELECT 1 FROM {Adjudication._meta.db_table} j WHERE j.article_id = a.id AND j.status = %(completed)s
@@ -98,7 +96,7 @@ def article_for(*, user: User, article_id: int) -> tuple[Article, Role] | None:
             "article": article_id,
             "superuser": user.is_superuser,
             "manager": Role.MANAGER.value,
-            "skipped": AssignmentStatus.SKIPPED.value,
+            "no_access": [status.value for status in NO_ACCESS],
             "completed": AdjudicationStatus.COMPLETED.value,
         },
     )

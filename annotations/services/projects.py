@@ -6,9 +6,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
-from annotations.domain import DomainError, Role
+from annotations.domain import DomainError, QueueOrder, Role
 from annotations.models import ClaimBase, Membership, Project
 from annotations.services.audit import audit_record
+from annotations.services.review import project_review_refresh
 
 DEFAULT_CLAIM_BASE_SLUG = "shared"
 
@@ -108,7 +109,15 @@ def membership_set(*, project: Project, user: User, role: Role | str, actor: Use
     return membership
 
 
-PROJECT_EDITABLE = ("name", "description", "guidelines", "labels", "reviewers_per_article")
+PROJECT_EDITABLE = (
+    "name",
+    "description",
+    "guidelines",
+    "labels",
+    "reviewers_per_article",
+    "lease_minutes",
+    "queue_order",
+)
 
 
 @transaction.atomic
@@ -134,10 +143,21 @@ def project_update(*, project: Project, actor: User, changes: dict[str, object])
         if not isinstance(k, int) or not 1 <= k <= 20:
             raise DomainError("reviewers per article must be between 1 and 20", field="reviewers_per_article")
         locked.reviewers_per_article = k
+    if "lease_minutes" in changes:
+        minutes = changes["lease_minutes"]
+        if not isinstance(minutes, int) or not 1 <= minutes <= 1440:
+            raise DomainError("the lease must be between 1 and 1440 minutes", field="lease_minutes")
+        locked.lease_minutes = minutes
+    if "queue_order" in changes:
+        if changes["queue_order"] not in set(QueueOrder):
+            raise DomainError(f"queue order is one of: {', '.join(QueueOrder)}", field="queue_order")
+        locked.queue_order = str(changes["queue_order"])
     for name in ("description", "guidelines"):
         if name in changes:
             setattr(locked, name, str(changes[name]))
     locked.save()
+    if before.get("reviewers_per_article", locked.reviewers_per_article) != locked.reviewers_per_article:
+        project_review_refresh(project=locked)  # every unfinished article's free slots follow the new k
     audit_record(
         actor=actor,
         action="project.update",

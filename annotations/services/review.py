@@ -1,41 +1,259 @@
-"""Review work: explicit assignment of an article to a reviewer, and submitting the work (the queue comes with the
-review issue)."""
+"""Review work: handing articles to k blind reviewers (a pull queue with leases, or a manager's explicit
+assignment), skipping, submitting, reopening and reassigning.
+
+Each article keeps its review state in its own row (`open_slots`, `submitted_count`, `review_status`), so
+"next article" reads one partial index instead of counting assignments.
+
+Lock rule: the article row first, then assignment rows. "Next" takes the first free article with
+`FOR UPDATE SKIP LOCKED`, so concurrent callers never wait on each other nor take the same slot; the other
+writes lock the article and then re-count its assignments (`_refresh`), so its counters cannot drift.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from annotations.domain import AssignmentStatus, DomainError, Role
-from annotations.models import Article, Assignment, Membership
-from annotations.services.audit import audit_record
+from annotations.agreement.alignment import align, disagreement
+from annotations.domain import (
+    HOLDING_SLOT,
+    OPEN_WORK,
+    ArticleStatus,
+    AssignmentStatus,
+    DomainError,
+    QueueOrder,
+    Role,
+)
+from annotations.models import Article, Assignment, AuditEvent, Membership, Project
+from annotations.selectors.review import reviewer_span_items
+from annotations.services.audit import audit_event, audit_record
+
+_A = Article._meta.db_table
+_S = Assignment._meta.db_table
+_P = Project._meta.db_table
+_HOLDING = tuple(status.value for status in HOLDING_SLOT)
+
+# --- Counters ---------------------------------------------------------------------------------------
+
+# Identifiers come from the models; every value is a parameter.
+_REFRESH_SQL = f"""
+    UPDATE {_A} a SET
+        open_slots = greatest(0, p.reviewers_per_article - coalesce(h.holding, 0)),
+        submitted_count = coalesce(h.submitted, 0),
+        review_status = CASE
+            WHEN a.review_status = %(curated)s THEN a.review_status
+            WHEN coalesce(h.submitted, 0) >= p.reviewers_per_article THEN %(ready)s
+            WHEN coalesce(h.holding, 0) > 0 THEN %(in_review)s
+            ELSE %(unassigned)s END,
+        ready_at = CASE WHEN coalesce(h.submitted, 0) >= p.reviewers_per_article THEN coalesce(a.ready_at, now()) END,
+        disagreement = CASE WHEN coalesce(h.submitted, 0) >= p.reviewers_per_article THEN a.disagreement END
+    FROM {_P} p, {_A} a2
+    LEFT JOIN (
+        SELECT article_id,
+            count(*) FILTER (WHERE status = ANY(%(holding)s)) AS holding,
+            count(*) FILTER (WHERE status = %(submitted)s) AS submitted
+        FROM {_S} WHERE article_id = ANY(%(ids)s) GROUP BY article_id
+    ) h ON h.article_id = a2.id
+    WHERE a.id = ANY(%(ids)s) AND a2.id = a.id AND p.id = a.project_id
+    RETURNING a.id, a.review_status, a.disagreement
+"""  # noqa: S608
+
+
+def _refresh(article_ids: list[int]) -> None:
+    """Re-count the articles' slots and submissions from their assignments (their rows must be locked), and
+    score the disagreement of each article that just became ready for curation."""
+    if not article_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REFRESH_SQL,
+            {
+                "ids": article_ids,
+                "holding": list(_HOLDING),
+                "submitted": AssignmentStatus.SUBMITTED.value,
+                "curated": ArticleStatus.CURATED.value,
+                "ready": ArticleStatus.READY_FOR_CURATION.value,
+                "in_review": ArticleStatus.IN_REVIEW.value,
+                "unassigned": ArticleStatus.UNASSIGNED.value,
+            },
+        )
+        rows = cursor.fetchall()
+    for article_id, status, score in rows:
+        if status == ArticleStatus.READY_FOR_CURATION and score is None:
+            Article.objects.filter(pk=article_id).update(disagreement=article_disagreement(article_id))
+
+
+def article_disagreement(article_id: int) -> float:
+    """How much the submitted reviewers disagree on the article (0 to 1; see agreement.alignment)."""
+    items = reviewer_span_items(article_id=article_id)
+    return disagreement(align(items), len(items))
+
+
+def _lock_article(article_id: int) -> Article:
+    return Article.objects.select_for_update(of=("self",)).select_related("project").get(pk=article_id)
+
+
+def _lease_end(project: Project, now: datetime) -> datetime:
+    return now + timedelta(minutes=project.lease_minutes)
+
+
+# --- Taking work ------------------------------------------------------------------------------------
+
+_ORDER = {
+    QueueOrder.PRIORITY: "a.priority DESC, a.created_at, a.id",
+    QueueOrder.OLDEST: "a.created_at, a.id",
+}
+# Take the first article with a free slot that this reviewer has never held (an expired lease of theirs
+# may be taken back), skipping rows another transaction is handing out, in one statement.
+_TAKE_SQL = f"""
+    WITH pick AS (
+        SELECT a.id FROM {_A} a
+        WHERE a.project_id = %(project)s AND a.open_slots > 0
+            AND NOT EXISTS (
+                SELECT 1 FROM {_S} s
+                WHERE s.article_id = a.id AND s.reviewer_id = %(reviewer)s AND s.status <> %(expired)s
+            )
+        ORDER BY {{order}}
+        LIMIT 1
+        FOR UPDATE OF a SKIP LOCKED
+    ), taken AS (
+        UPDATE {_A} a SET open_slots = a.open_slots - 1, review_status = %(in_review)s
+        FROM pick WHERE a.id = pick.id
+        RETURNING a.id
+    )
+    INSERT INTO {_S} (article_id, reviewer_id, status, assigned_at, started_at, lease_expires_at)
+    SELECT taken.id, %(reviewer)s, %(in_progress)s, %(now)s, %(now)s, %(lease)s FROM taken
+    ON CONFLICT (article_id, reviewer_id) DO UPDATE
+        SET status = EXCLUDED.status, started_at = EXCLUDED.started_at, lease_expires_at = EXCLUDED.lease_expires_at
+    RETURNING id
+"""  # noqa: S608
+_TAKE = {order: _TAKE_SQL.format(order=sql) for order, sql in _ORDER.items()}
+
+
+def _check_reviewer(project: Project, reviewer: User, *, lock: bool = False) -> None:
+    memberships = Membership.objects.filter(project=project, user=reviewer, role=Role.ANNOTATOR)
+    if lock:  # one reviewer's concurrent "next" calls go one at a time: they never get two articles at once
+        memberships = memberships.select_for_update()
+    if not memberships.exists():
+        raise DomainError(
+            f"{reviewer.get_username()} is not an annotator of this project", field="reviewer", code="forbidden"
+        )
+
+
+@transaction.atomic
+def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
+    """The reviewer's next article: their open work first (its lease renewed), else a new slot from the
+    pool in the project's queue order, with a lease. None when the pool has nothing left for them.
+
+    Race-free: the pick skips rows that concurrent calls hold, and a reviewer's own calls are serialised.
+    """
+    _check_reviewer(project, reviewer, lock=True)
+    now = timezone.now()
+    lease = _lease_end(project, now)
+    current = (
+        Assignment.objects.filter(article__project=project, reviewer=reviewer, status__in=OPEN_WORK)
+        .order_by("-article__priority", "assigned_at", "id")
+        .first()
+    )
+    if current is not None:
+        _start_lease(current, now=now, lease=lease)
+        return current
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TAKE[QueueOrder(project.queue_order)],
+            {
+                "project": project.pk,
+                "reviewer": reviewer.pk,
+                "expired": AssignmentStatus.EXPIRED.value,
+                "in_review": ArticleStatus.IN_REVIEW.value,
+                "in_progress": AssignmentStatus.IN_PROGRESS.value,
+                "now": now,
+                "lease": lease,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    assignment = Assignment.objects.select_related("article").get(pk=row[0])
+    audit_record(
+        actor=reviewer,
+        action="assignment.take",
+        obj=assignment,
+        project=project,
+        after={"article": assignment.article_id, "lease_expires_at": lease.isoformat()},
+    )
+    return assignment
+
+
+def _start_lease(assignment: Assignment, *, now: datetime, lease: datetime) -> None:
+    assignment.status = AssignmentStatus.IN_PROGRESS
+    assignment.started_at = assignment.started_at or now
+    assignment.lease_expires_at = lease
+    assignment.save(update_fields=["status", "started_at", "lease_expires_at"])
+
+
+@transaction.atomic
+def assignment_renew(*, article: Article, reviewer: User) -> Assignment:
+    """Keep (or start) the reviewer's lease on `article` while they work. An expired lease is taken back
+    if a slot is still free; otherwise the article went to someone else (409; their spans are kept).
+
+    Renewals are bookkeeping and record no audit event; taking an expired slot back does.
+    """
+    locked = _lock_article(article.pk)
+    assignment = Assignment.objects.select_for_update(of=("self",)).filter(article=locked, reviewer=reviewer).first()
+    if assignment is None or assignment.status in (AssignmentStatus.SKIPPED, AssignmentStatus.REVOKED):
+        raise DomainError("this article is not assigned to you", code="forbidden")
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        raise DomainError("you already submitted this article", code="conflict")
+    now = timezone.now()
+    if assignment.status == AssignmentStatus.EXPIRED:
+        if locked.open_slots == 0:
+            raise DomainError(
+                "your lease expired and the article went to another reviewer; your spans are kept",
+                code="conflict",
+            )
+        _start_lease(assignment, now=now, lease=_lease_end(locked.project, now))
+        _refresh([locked.pk])
+        audit_record(
+            actor=reviewer,
+            action="assignment.retake",
+            obj=assignment,
+            project=locked.project,
+            after={"article": locked.pk},
+        )
+        return assignment
+    _start_lease(assignment, now=now, lease=_lease_end(locked.project, now))
+    return assignment
 
 
 @transaction.atomic
 def assignment_create(*, article: Article, reviewer: User, actor: User | None) -> Assignment:
-    """Assign `article` to `reviewer`, at most k distinct reviewers per article (k set per project).
-
-    Lock rule: the article row is locked, so concurrent assignments of one article are counted one by one.
-    """
-    locked = Article.objects.select_for_update(of=("self",)).select_related("project").get(pk=article.pk)
+    """A manager assigns `article` to `reviewer` (it goes to the top of their queue, without a lease until
+    they start), at most k distinct reviewers per article. A reviewer who skipped it or had it revoked is
+    refused; one whose lease expired gets it back."""
+    locked = _lock_article(article.pk)
     project = locked.project
-    if not Membership.objects.filter(project=project, user=reviewer, role=Role.ANNOTATOR).exists():
-        raise DomainError(f"{reviewer.get_username()} is not an annotator of this project", field="reviewer")
-    if Assignment.objects.filter(article=locked, reviewer=reviewer).exists():
+    _check_reviewer(project, reviewer)
+    existing = Assignment.objects.select_for_update(of=("self",)).filter(article=locked, reviewer=reviewer).first()
+    if existing is not None and existing.status != AssignmentStatus.EXPIRED:
         raise DomainError(
-            f"article #{locked.pk} is already assigned to {reviewer.get_username()}",
+            f"article #{locked.pk} was already given to {reviewer.get_username()} ({existing.status})",
             field="reviewer",
             code="duplicate",
         )
-    active = Assignment.objects.filter(article=locked).exclude(status=AssignmentStatus.SKIPPED).count()
-    if active >= project.reviewers_per_article:
-        raise DomainError(
-            f"article #{locked.pk} already has {active} of {project.reviewers_per_article} reviewers",
-            field="article",
-            code="conflict",
-        )
-    assignment = Assignment.objects.create(article=locked, reviewer=reviewer, assigned_by=actor)
+    if locked.open_slots == 0:
+        k = project.reviewers_per_article
+        raise DomainError(f"article #{locked.pk} already has {k} of {k} reviewers", field="article", code="conflict")
+    if existing is None:
+        assignment = Assignment.objects.create(article=locked, reviewer=reviewer, assigned_by=actor)
+    else:
+        assignment = existing
+        assignment.status, assignment.assigned_by, assignment.lease_expires_at = AssignmentStatus.ASSIGNED, actor, None
+        assignment.save(update_fields=["status", "assigned_by", "lease_expires_at"])
+    _refresh([locked.pk])
     audit_record(
         actor=actor,
         action="assignment.create",
@@ -46,28 +264,176 @@ def assignment_create(*, article: Article, reviewer: User, actor: User | None) -
     return assignment
 
 
+def _own_assignment(article: Article, reviewer: User) -> Assignment:
+    assignment = Assignment.objects.select_for_update(of=("self",)).filter(article=article, reviewer=reviewer).first()
+    if assignment is None or assignment.status in (AssignmentStatus.SKIPPED, AssignmentStatus.REVOKED):
+        raise DomainError("this article is not assigned to you", code="forbidden")
+    return assignment
+
+
+@transaction.atomic
+def assignment_skip(*, article: Article, reviewer: User) -> Assignment:
+    """The reviewer passes on `article`: the slot goes back to the pool for someone else, and the article
+    is never handed to this reviewer again. Spans they saved stay stored (and out of curation)."""
+    locked = _lock_article(article.pk)
+    assignment = _own_assignment(locked, reviewer)
+    if assignment.status == AssignmentStatus.SUBMITTED:
+        raise DomainError("you already submitted this article; a curator can reopen it", code="conflict")
+    before = {"status": assignment.status}
+    assignment.status, assignment.lease_expires_at = AssignmentStatus.SKIPPED, None
+    assignment.save(update_fields=["status", "lease_expires_at"])
+    _refresh([locked.pk])
+    audit_record(
+        actor=reviewer,
+        action="assignment.skip",
+        obj=assignment,
+        project=locked.project,
+        before=before,
+        after={"status": assignment.status, "article": locked.pk},
+    )
+    return assignment
+
+
 @transaction.atomic
 def assignment_submit(*, article: Article, reviewer: User) -> Assignment:
-    """The reviewer hands in their work on `article`: their spans and links are locked from now on.
+    """The reviewer hands in their work on `article`: their spans and links are locked from now on. When
+    all k reviewers have submitted, the article is ready for curation.
 
-    Lock rule: the reviewer's assignment row only. Submitting twice is a 409, not a second audit event.
+    An expired lease can still be submitted while a slot is free (the work is not lost); submitting twice
+    is a 409, not a second audit event.
     """
-    assignment = Assignment.objects.select_for_update(of=("self",)).filter(article=article, reviewer=reviewer).first()
-    if assignment is None or assignment.status == AssignmentStatus.SKIPPED:
-        raise DomainError("this article is not assigned to you", field=None, code="forbidden")
+    locked = _lock_article(article.pk)
+    assignment = _own_assignment(locked, reviewer)
     if assignment.status == AssignmentStatus.SUBMITTED:
-        raise DomainError("you already submitted this article", field=None, code="conflict")
+        raise DomainError("you already submitted this article", code="conflict")
+    if assignment.status == AssignmentStatus.EXPIRED and locked.open_slots == 0:
+        raise DomainError(
+            "your lease expired and the article went to another reviewer; your spans are kept", code="conflict"
+        )
     before = {"status": assignment.status}
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.submitted_at = timezone.now()
     assignment.lease_expires_at = None
     assignment.save(update_fields=["status", "submitted_at", "lease_expires_at"])
+    _refresh([locked.pk])
     audit_record(
         actor=reviewer,
         action="assignment.submit",
         obj=assignment,
-        project=article.project,
+        project=locked.project,
         before=before,
-        after={"status": assignment.status, "article": article.pk},
+        after={"status": assignment.status, "article": locked.pk},
     )
     return assignment
+
+
+def _lock_assignment(assignment_id: int) -> tuple[Article, Assignment]:
+    article_id = Assignment.objects.filter(pk=assignment_id).values_list("article_id", flat=True).first()
+    if article_id is None:
+        raise DomainError(f"no assignment #{assignment_id}", field="assignment", code="not_found")
+    article = _lock_article(article_id)
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("reviewer").get(pk=assignment_id)
+    return article, assignment
+
+
+@transaction.atomic
+def assignment_reopen(*, assignment: Assignment, actor: User) -> Assignment:
+    """A curator hands a submitted piece of work back to its reviewer: their spans unlock and the article
+    goes back to the top of their queue (assigned, no lease). Not on a curated article: reopen its
+    curation first."""
+    article, locked = _lock_assignment(assignment.pk)
+    if locked.status != AssignmentStatus.SUBMITTED:
+        raise DomainError(f"only submitted work can be reopened (this is {locked.status})", code="conflict")
+    if article.review_status == ArticleStatus.CURATED:
+        raise DomainError("the article is curated; reopen its curation first", code="conflict")
+    locked.status, locked.submitted_at = AssignmentStatus.ASSIGNED, None
+    locked.save(update_fields=["status", "submitted_at"])
+    _refresh([article.pk])
+    audit_record(
+        actor=actor,
+        action="assignment.reopen",
+        obj=locked,
+        project=article.project,
+        before={"status": AssignmentStatus.SUBMITTED},
+        after={"status": locked.status, "article": article.pk},
+    )
+    return locked
+
+
+@transaction.atomic
+def assignment_reassign(*, assignment: Assignment, reviewer: User, actor: User) -> Assignment:
+    """A manager moves unfinished work to another reviewer: the old assignment is revoked (its spans stay
+    stored), the new reviewer gets the article at the top of their queue. Returns the new assignment."""
+    article, locked = _lock_assignment(assignment.pk)
+    if locked.status in (AssignmentStatus.SUBMITTED, AssignmentStatus.SKIPPED, AssignmentStatus.REVOKED):
+        raise DomainError(f"only unfinished work can be reassigned (this is {locked.status})", code="conflict")
+    if reviewer.pk == locked.reviewer_id:
+        raise DomainError("that reviewer already has this article", field="reviewer", code="conflict")
+    locked.status, locked.lease_expires_at = AssignmentStatus.REVOKED, None
+    locked.save(update_fields=["status", "lease_expires_at"])
+    _refresh([article.pk])
+    audit_record(
+        actor=actor,
+        action="assignment.revoke",
+        obj=locked,
+        project=article.project,
+        after={"article": article.pk, "reviewer": locked.reviewer.get_username(), "to": reviewer.get_username()},
+    )
+    return assignment_create(article=article, reviewer=reviewer, actor=actor)
+
+
+# --- Leases -----------------------------------------------------------------------------------------
+
+_EXPIRE_SQL = f"""
+    WITH due AS (
+        SELECT a.id, a.project_id FROM {_A} a
+        WHERE a.id IN (
+            SELECT article_id FROM {_S} WHERE status = %(in_progress)s AND lease_expires_at < %(now)s
+        )
+        ORDER BY a.id LIMIT %(limit)s
+        FOR UPDATE OF a SKIP LOCKED
+    )
+    UPDATE {_S} s SET status = %(expired)s, lease_expires_at = NULL
+    FROM due WHERE s.article_id = due.id AND s.status = %(in_progress)s AND s.lease_expires_at < %(now)s
+    RETURNING s.id, s.article_id, due.project_id
+"""  # noqa: S608
+
+
+def leases_expire(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Give the slots of leases that ran out back to the pool (the reviewers' spans are kept); returns how
+    many expired. Run by the sweeper; articles being written to right now are left for its next pass."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _EXPIRE_SQL,
+            {
+                "in_progress": AssignmentStatus.IN_PROGRESS.value,
+                "expired": AssignmentStatus.EXPIRED.value,
+                "now": now or timezone.now(),
+                "limit": limit,
+            },
+        )
+        rows = cursor.fetchall()
+        _refresh(sorted({article_id for _, article_id, _ in rows}))
+        AuditEvent.objects.bulk_create(
+            audit_event(
+                actor=None,
+                action="assignment.expire",
+                obj=Assignment(pk=assignment_id),
+                project=Project(pk=project_id),
+                after={"article": article_id},
+            )
+            for assignment_id, article_id, project_id in rows
+        )
+    return len(rows)
+
+
+def project_review_refresh(*, project: Project) -> None:
+    """After k changed: every unfinished article's slots and status, counted again (locks them in order)."""
+    ids = list(
+        Article.objects.select_for_update(of=("self",))
+        .filter(project=project)
+        .exclude(review_status=ArticleStatus.CURATED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    _refresh(ids)
