@@ -107,7 +107,9 @@ _ORDER = {
     QueueOrder.OLDEST: "a.created_at, a.id",
 }
 # Take the first article with a free slot that this reviewer has never held (an expired lease of theirs
-# may be taken back), skipping rows another transaction is handing out, in one statement.
+# may be taken back), in one statement. First skipping rows other transactions are handing out; if that
+# finds nothing while such rows exist, waiting for them: each is then checked again (READ COMMITTED
+# re-evaluates a locked row's condition), so a slot another call just took is passed over.
 _TAKE_SQL = f"""
     WITH pick AS (
         SELECT a.id FROM {_A} a
@@ -118,7 +120,7 @@ _TAKE_SQL = f"""
             )
         ORDER BY {{order}}
         LIMIT 1
-        FOR UPDATE OF a SKIP LOCKED
+        FOR UPDATE OF a {{skip}}
     ), taken AS (
         UPDATE {_A} a SET open_slots = a.open_slots - 1, review_status = %(in_review)s
         FROM pick WHERE a.id = pick.id
@@ -130,16 +132,22 @@ _TAKE_SQL = f"""
         SET status = EXCLUDED.status, started_at = EXCLUDED.started_at, lease_expires_at = EXCLUDED.lease_expires_at
     RETURNING id
 """  # noqa: S608
-_TAKE = {order: _TAKE_SQL.format(order=sql) for order, sql in _ORDER.items()}
+_TAKE = {
+    (order, skip): _TAKE_SQL.format(order=sql, skip="SKIP LOCKED" if skip else "")
+    for order, sql in _ORDER.items()
+    for skip in (True, False)
+}
 
 
-def _check_reviewer(project: Project, reviewer: User, *, lock: bool = False) -> None:
+def _check_reviewer(project: Project, reviewer: User, *, lock: bool = False, code: str = "invalid") -> None:
+    """The reviewer must be an annotator of the project: a bad name in a manager's input (400), or, with
+    code="forbidden", a caller asking for work they may not take (403)."""
     memberships = Membership.objects.filter(project=project, user=reviewer, role=Role.ANNOTATOR)
     if lock:  # one reviewer's concurrent "next" calls go one at a time: they never get two articles at once
         memberships = memberships.select_for_update()
     if not memberships.exists():
         raise DomainError(
-            f"{reviewer.get_username()} is not an annotator of this project", field="reviewer", code="forbidden"
+            f"{reviewer.get_username()} is not an annotator of this project", field="reviewer", code=code
         )
 
 
@@ -150,7 +158,7 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
 
     Race-free: the pick skips rows that concurrent calls hold, and a reviewer's own calls are serialised.
     """
-    _check_reviewer(project, reviewer, lock=True)
+    _check_reviewer(project, reviewer, lock=True, code="forbidden")
     now = timezone.now()
     lease = _lease_end(project, now)
     current = (
@@ -161,20 +169,22 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
     if current is not None:
         _start_lease(current, now=now, lease=lease)
         return current
+    params = {
+        "project": project.pk,
+        "reviewer": reviewer.pk,
+        "expired": AssignmentStatus.EXPIRED.value,
+        "in_review": ArticleStatus.IN_REVIEW.value,
+        "in_progress": AssignmentStatus.IN_PROGRESS.value,
+        "now": now,
+        "lease": lease,
+    }
+    order = QueueOrder(project.queue_order)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _TAKE[QueueOrder(project.queue_order)],
-            {
-                "project": project.pk,
-                "reviewer": reviewer.pk,
-                "expired": AssignmentStatus.EXPIRED.value,
-                "in_review": ArticleStatus.IN_REVIEW.value,
-                "in_progress": AssignmentStatus.IN_PROGRESS.value,
-                "now": now,
-                "lease": lease,
-            },
-        )
+        cursor.execute(_TAKE[order, True], params)
         row = cursor.fetchone()
+        if row is None:  # everything left may be in other calls' hands right now: wait for them
+            cursor.execute(_TAKE[order, False], params)
+            row = cursor.fetchone()
     if row is None:
         return None
     assignment = Assignment.objects.select_related("article").get(pk=row[0])
