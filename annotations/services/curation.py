@@ -198,11 +198,9 @@ def gold_span_create(*, article: Article, curator: User, fields: GoldFields) -> 
         _link(gold, curator, base_link if same else None, claim=None, source=LinkSource.NO_MATCH)
     elif base_link is not None:
         _link(gold, curator, base_link, claim=None, source=LinkSource.SEARCH)
-    decision = {
-        "action": "accepted" if base and fields == GoldFields(from_span=base.pk) else "written",
-        "gold": gold.pk,
-        "from": sorted(sources),
-    }
+    unchanged = (fields.start, fields.end, fields.label, fields.note, fields.claim) == (None,) * 5
+    accepted = base is not None and unchanged and not fields.no_match  # the reviewer's version as it is
+    decision = {"action": "accepted" if accepted else "written", "gold": gold.pk, "from": sorted(sources)}
     adjudication.decisions = [*adjudication.decisions, decision]
     adjudication.save(update_fields=["decisions"])
     audit_record(actor=curator, action="gold_span.create", obj=gold, project=locked.project, after=_snapshot(gold))
