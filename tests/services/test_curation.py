@@ -152,7 +152,8 @@ def test_the_curator_edits_or_writes_a_new_gold_span(team: Team) -> None:
     fresh = gold_span_create(
         article=article, curator=team.curator, fields=GoldFields(start=0, end=9, no_match=True, label="claim")
     )
-    assert fresh.quote == "Officials" and ClaimLink.objects.get(span=fresh).source == LinkSource.NO_MATCH
+    assert fresh.quote == "Officials"
+    assert ClaimLink.objects.get(span=fresh).source == LinkSource.NO_MATCH
     gold_span_delete(span_id=fresh.pk, curator=team.curator)
     assert not Span.objects.filter(pk=fresh.pk).exists()
 

@@ -67,16 +67,22 @@ def test_next_hands_each_article_to_k_distinct_reviewers_in_priority_order() -> 
     high = ArticleFactory.create(project=project, priority=5)
     a, b, c = reviewers(project, 3)
     first = queue_next(project=project, reviewer=a)
-    assert first is not None and first.article_id == high.pk
-    assert first.status == AssignmentStatus.IN_PROGRESS and first.lease_expires_at is not None
+    assert first is not None
+    assert first.article_id == high.pk
+    assert first.status == AssignmentStatus.IN_PROGRESS
+    assert first.lease_expires_at is not None
     # The same reviewer asking again gets the same open work back, not a second article.
     again = queue_next(project=project, reviewer=a)
-    assert again is not None and again.pk == first.pk
+    assert again is not None
+    assert again.pk == first.pk
     second = queue_next(project=project, reviewer=b)
-    assert second is not None and second.article_id == high.pk and second.reviewer_id == b.pk
+    assert second is not None
+    assert second.article_id == high.pk
+    assert second.reviewer_id == b.pk
     assert state(high) == (0, 0, ArticleStatus.IN_REVIEW)
     third = queue_next(project=project, reviewer=c)  # high is full: k reached
-    assert third is not None and third.article_id == low.pk
+    assert third is not None
+    assert third.article_id == low.pk
     assert Assignment.objects.filter(article=high).count() == 2
 
 
@@ -87,7 +93,8 @@ def test_oldest_first_ignores_priority() -> None:
     ArticleFactory.create(project=project, priority=9)
     (a,) = reviewers(project, 1)
     taken = queue_next(project=project, reviewer=a)
-    assert taken is not None and taken.article_id == old.pk
+    assert taken is not None
+    assert taken.article_id == old.pk
 
 
 @pytest.mark.django_db
@@ -124,7 +131,8 @@ def test_a_skipped_article_goes_to_someone_else_and_never_back() -> None:
     assert state(article) == (1, 0, ArticleStatus.UNASSIGNED)
     assert queue_next(project=project, reviewer=a) is None
     other = queue_next(project=project, reviewer=b)
-    assert other is not None and other.article_id == article.pk
+    assert other is not None
+    assert other.article_id == article.pk
     assert Span.objects.filter(article=article, annotator=a).count() == 1  # kept, out of the review
     with pytest.raises(DomainError):
         assignment_submit(article=article, reviewer=a)
@@ -141,12 +149,14 @@ def test_an_expired_lease_returns_the_slot_and_keeps_the_spans() -> None:
     assert leases_expire() == 0  # not due yet
     assert leases_expire(now=timezone.now() + timedelta(minutes=31)) == 1
     taken.refresh_from_db()
-    assert taken.status == AssignmentStatus.EXPIRED and taken.lease_expires_at is None
+    assert taken.status == AssignmentStatus.EXPIRED
+    assert taken.lease_expires_at is None
     assert state(article) == (1, 0, ArticleStatus.UNASSIGNED)
     assert AuditEvent.objects.filter(action="assignment.expire", object_id=str(taken.pk)).count() == 1
     assert Span.objects.filter(article=article, annotator=a).count() == 1
     other = queue_next(project=project, reviewer=b)
-    assert other is not None and other.article_id == article.pk
+    assert other is not None
+    assert other.article_id == article.pk
     # The slot is gone: the first reviewer cannot renew or submit, but their spans stay stored.
     with pytest.raises(DomainError, match="went to another reviewer"):
         assignment_renew(article=article, reviewer=a)
@@ -164,7 +174,9 @@ def test_an_expired_lease_is_taken_back_while_its_slot_is_free() -> None:
     assert taken is not None
     leases_expire(now=timezone.now() + timedelta(hours=1))
     back = queue_next(project=project, reviewer=a)
-    assert back is not None and back.pk == taken.pk and back.status == AssignmentStatus.IN_PROGRESS
+    assert back is not None
+    assert back.pk == taken.pk
+    assert back.status == AssignmentStatus.IN_PROGRESS
     assert state(article) == (0, 0, ArticleStatus.IN_REVIEW)
 
 
@@ -174,7 +186,8 @@ def test_renewing_moves_the_lease_on() -> None:
     article = ArticleFactory.create(project=project)
     (a,) = reviewers(project, 1)
     taken = queue_next(project=project, reviewer=a)
-    assert taken is not None and taken.lease_expires_at is not None
+    assert taken is not None
+    assert taken.lease_expires_at is not None
     Assignment.objects.filter(pk=taken.pk).update(lease_expires_at=timezone.now() + timedelta(minutes=1))
     renewed = assignment_renew(article=article, reviewer=a)
     assert renewed.lease_expires_at is not None
@@ -227,7 +240,8 @@ def test_reassign_moves_unfinished_work_to_another_reviewer() -> None:
     taken = queue_next(project=project, reviewer=a)
     assert taken is not None
     moved = assignment_reassign(assignment=taken, reviewer=b, actor=manager)
-    assert moved.reviewer_id == b.pk and moved.status == AssignmentStatus.ASSIGNED
+    assert moved.reviewer_id == b.pk
+    assert moved.status == AssignmentStatus.ASSIGNED
     taken.refresh_from_db()
     assert taken.status == AssignmentStatus.REVOKED
     assert state(article) == (0, 0, ArticleStatus.IN_REVIEW)
@@ -283,7 +297,7 @@ def _pull_concurrently(project: Project, users: list[User], calls_each: int = 1)
             got = queue_next(project=project, reviewer=user)
             with lock:
                 results.append(got)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -304,7 +318,8 @@ def test_fifty_concurrent_next_calls_never_over_assign_or_hand_a_slot_out_twice(
     users = reviewers(project, 50)
     results = _pull_concurrently(project, users)
     handed = [r for r in results if r is not None]
-    assert len(handed) == 40 and results.count(None) == 10  # every slot handed out, and no more
+    assert len(handed) == 40
+    assert results.count(None) == 10
     per_article = Counter(r.article_id for r in handed)
     assert set(per_article.values()) == {2}
     assert len({(r.article_id, r.reviewer_id) for r in handed}) == 40  # k distinct reviewers each
