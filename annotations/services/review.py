@@ -169,7 +169,7 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
     if current is not None:
         _start_lease(current, now=now, lease=lease)
         return current
-    params = {
+    params: dict[str, int | str | datetime] = {
         "project": project.pk,
         "reviewer": reviewer.pk,
         "expired": AssignmentStatus.EXPIRED.value,
