@@ -14,38 +14,30 @@ minus its assignments holding a slot.
 `--processes N` runs R/N reviewer threads in each of N processes instead. `--http` pulls through
 `POST /api/v1/projects/{id}/queue/next` and `.../articles/{id}/submit` under gunicorn (bench/api.py's), and
 `--think MS` pauses before each pull (a load below saturation). Opt-in, not part of the test suite. Usage:
-`.venv/bin/python bench/queue.py [--processes 4] [--http] [--think 2000] [--fresh]`.
+`.venv/bin/python bench/review_queue.py [--processes 4] [--http] [--think 2000] [--fresh]`.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import random
+import shlex
 import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-# This file is named like the standard library's `queue`, which the app, kombu and multiprocessing import:
-# Python puts the script's folder first on the path, so move it last (bench/_stack.py stays importable).
-_HERE = str(Path(__file__).resolve().parent)
-while _HERE in sys.path:
-    sys.path.remove(_HERE)
-sys.path.append(_HERE)
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import shlex  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import dataclass, field, replace  # noqa: E402
-from datetime import timedelta  # noqa: E402
-from typing import Any  # noqa: E402
-
-from _stack import percentile  # noqa: E402
+from _stack import percentile
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "bench-queue"
@@ -619,7 +611,7 @@ def main() -> None:
     empty = sum(group.empty for group in groups)
 
     print()
-    print(f"command: .venv/bin/python bench/queue.py {shlex.join(sys.argv[1:])}".rstrip())
+    print(f"command: .venv/bin/python bench/review_queue.py {shlex.join(sys.argv[1:])}".rstrip())
     mode = (
         f"{args.reviewers} reviewer threads in this process"
         if args.processes == 1
