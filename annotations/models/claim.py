@@ -88,12 +88,23 @@ class ClaimEmbedding(models.Model):
     # Dimension-free column: each model's rows share a dimension, checked below and cast by its index.
     vector = VectorField()
     text_sha256 = models.CharField(max_length=64, help_text="Of the text embedded; a changed claim is re-embedded.")
+    # The title is a signal of its own (matching re-ranks candidates by it, docs/matching.md), so it is
+    # embedded apart from the text; a claim without a title has none.
+    title_vector = VectorField(null=True, blank=True)
+    title_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Of the title embedded; empty when there is no title vector."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             UniqueConstraint(fields=["claim", "model_name", "model_version"], name="claim_embedding_one_per_model"),
             CheckConstraint(condition=Q(dimensions__gte=1), name="claim_embedding_dimensions_positive"),
+            CheckConstraint(
+                condition=(Q(title_vector__isnull=True) & Q(title_sha256=""))
+                | (Q(title_vector__isnull=False) & ~Q(title_sha256="")),
+                name="claim_embedding_title_vector_iff_digest",
+            ),
         ]
         indexes = [models.Index(fields=["model_name", "model_version"], name="claim_embedding_model")]
 

@@ -63,7 +63,10 @@ class Suggestion(models.Model):
     rank = models.PositiveSmallIntegerField()
     dense_score = models.FloatField(null=True, blank=True)
     lexical_score = models.FloatField(null=True, blank=True)
-    fused_score = models.FloatField()
+    title_score = models.FloatField(
+        null=True, blank=True, help_text="Cosine similarity of the span to the claim's title (its text, if untitled)."
+    )
+    fused_score = models.FloatField(help_text="The score the suggestions are ranked by.")
     decision = models.CharField(max_length=10, choices=choices(Decision), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -121,7 +121,8 @@ def claim_create(
 
 @transaction.atomic
 def claim_update(*, claim: CanonicalClaim, actor: User, version: int | None, changes: dict[str, Any]) -> CanonicalClaim:
-    """Edit a claim's wording or metadata; a new wording drops the embedding made from the old one."""
+    """Edit a claim's wording or metadata; a new wording drops the embedding made from the old one, and a
+    new title has its vector made again."""
     locked = CanonicalClaim.objects.select_for_update().get(pk=claim.pk)
     version_check(locked, version, what="claim")
     if locked.status == ClaimStatus.MERGED:
@@ -137,6 +138,8 @@ def claim_update(*, claim: CanonicalClaim, actor: User, version: int | None, cha
         locked.normalized_text = normalized
         ClaimEmbedding.objects.filter(claim=locked).delete()  # described the old wording
         claims_embed_later([locked.pk])
+    elif updated.title != locked.title:
+        claims_embed_later([locked.pk])  # the title's vector is replaced; the text's stays
     for name, value in asdict(updated).items():
         setattr(locked, name, list(value) if name == "tags" else value)
     locked.version += 1

@@ -1,7 +1,9 @@
 """Claim embeddings: computed in batches by the worker, one row per claim and model, never blocking a write.
 
 Claims are embedded after their transaction commits; the sweeper finds any claim the current model has not
-embedded yet (new, edited, or a model change), so a lost message only delays, never loses, an embedding.
+embedded yet (new, edited, or a model change), so a lost message only delays, never loses, an embedding. A
+row holds the text's vector and, apart, the title's; a row without the title's vector of a titled claim
+counts as not embedded yet, which is how claims embedded before titles were get theirs.
 
 Model changes without downtime: each claim base has a serving embedder, whose vectors are complete. When
 FACTCHECK_EMBEDDER names another one, the configured (target) model embeds every claim in the background
@@ -17,9 +19,10 @@ from collections.abc import Sequence
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from annotations.domain import DomainError, text_sha256
-from annotations.matching.embedders import EMBEDDERS, Embedder, describe, get_embedder, model_id
+from annotations.matching.embedders import EMBEDDERS, Embedder, ModelId, Vectors, describe, get_embedder, model_id
 from annotations.matching.retrieval import ensure_vector_index
 from annotations.models import CanonicalClaim, ClaimBase, ClaimEmbedding
 from annotations.services.audit import audit_record
@@ -31,6 +34,16 @@ BATCH_SIZE = 128
 
 def embedding_text(claim: CanonicalClaim) -> str:
     return claim.text
+
+
+def embedding_title(claim: CanonicalClaim) -> str:
+    """The title embedded apart from the text (matching re-ranks by it); empty: the claim gets no title vector."""
+    return claim.title
+
+
+def _title_sha256(claim: CanonicalClaim) -> str:
+    title = embedding_title(claim)
+    return text_sha256(title) if title else ""
 
 
 def serving_embedder(claim_base: ClaimBase) -> str:
@@ -67,47 +80,85 @@ def claims_embed_later(claim_ids: Sequence[int]) -> None:
 
 
 def claims_embed(*, claim_ids: Sequence[int], embedder: Embedder | None = None, key: str | None = None) -> int:
-    """Embed the given claims that lack a current vector under the embedder's model (default: the configured
-    one, or the one named by `key`). Returns how many."""
+    """Embed the given claims' texts and titles that lack a current vector under the embedder's model (default:
+    the configured one, or the one named by `key`). Returns how many claims got a vector.
+
+    Texts and titles go to the model in one batch. A claim whose text changed gets both again (its row is
+    rewritten); one whose row lacks only its title's vector (a row from before titles were embedded, or an
+    edited title) gets that alone, and a removed title loses its vector.
+    """
     embedder = embedder or get_embedder(key or settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
     model = model_id(embedder)
     claims = list(CanonicalClaim.objects.filter(pk__in=claim_ids).only("id", "text", "title"))
-    current = dict(
-        ClaimEmbedding.objects.filter(
+    current = {
+        claim_id: (pk, text_digest, title_digest)
+        for pk, claim_id, text_digest, title_digest in ClaimEmbedding.objects.filter(
             claim_id__in=claim_ids, model_name=model.name, model_version=model.version
-        ).values_list("claim_id", "text_sha256")
-    )
-    todo = [c for c in claims if current.get(c.pk) != text_sha256(embedding_text(c))]
-    if not todo:
+        ).values_list("pk", "claim_id", "text_sha256", "title_sha256")
+    }
+    whole = [c for c in claims if c.pk not in current or current[c.pk][1] != text_sha256(embedding_text(c))]
+    rewritten = {c.pk for c in whole}
+    titles_only = [c for c in claims if c.pk not in rewritten and current[c.pk][2] != _title_sha256(c)]
+    if not whole and not titles_only:
         return 0
-    vectors = embedder.embed_passages([embedding_text(c) for c in todo])
+    titled = [c for c in whole + titles_only if embedding_title(c)]
+    vectors = embedder.embed_passages([embedding_text(c) for c in whole] + [embedding_title(c) for c in titled])
+    text_vectors = dict(zip((c.pk for c in whole), vectors[: len(whole)], strict=True))
+    title_vectors = dict(zip((c.pk for c in titled), vectors[len(whole) :], strict=True))
+    _rows_write(model, whole, text_vectors, title_vectors)
+    _titles_write({current[c.pk][0]: c for c in titles_only}, title_vectors)
+    return len(whole) + len(titles_only)
+
+
+def _rows_write(
+    model: ModelId, claims: list[CanonicalClaim], text_vectors: dict[int, Vectors], title_vectors: dict[int, Vectors]
+) -> None:
+    """Insert or overwrite whole rows: text and title vectors with their digests."""
     rows = [
         ClaimEmbedding(
             claim_id=c.pk,
             model_name=model.name,
             model_version=model.version,
             dimensions=model.dimensions,
-            vector=vector.tolist(),
+            vector=text_vectors[c.pk].tolist(),
             text_sha256=text_sha256(embedding_text(c)),
+            title_vector=title_vectors[c.pk].tolist() if c.pk in title_vectors else None,
+            title_sha256=_title_sha256(c),
         )
-        for c, vector in zip(todo, vectors, strict=True)
+        for c in claims
     ]
     ClaimEmbedding.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["claim", "model_name", "model_version"],
-        update_fields=["vector", "dimensions", "text_sha256"],
+        update_fields=["vector", "dimensions", "text_sha256", "title_vector", "title_sha256"],
     )
-    return len(rows)
+
+
+def _titles_write(claims_by_row: dict[int, CanonicalClaim], title_vectors: dict[int, Vectors]) -> None:
+    """Set only the title vectors of existing rows (by row id), keeping their text vectors."""
+    rows = [
+        ClaimEmbedding(
+            pk=row_id,
+            title_vector=title_vectors[c.pk].tolist() if c.pk in title_vectors else None,
+            title_sha256=_title_sha256(c),
+        )
+        for row_id, c in claims_by_row.items()
+    ]
+    ClaimEmbedding.objects.bulk_update(rows, ["title_vector", "title_sha256"])
 
 
 def claims_missing_embeddings(
     *, limit: int = 10_000, claim_base_id: int | None = None, key: str | None = None
 ) -> list[int]:
     """Active claims (of one claim base, if given) that an embedder (default: the configured one) has not
-    embedded yet."""
+    embedded yet, text or title."""
     model = describe(key or settings.FACTCHECK_EMBEDDER)
-    embedded = ClaimEmbedding.objects.filter(model_name=model.name, model_version=model.version)
+    # Complete: a text vector, and a title vector if the claim has a title (so rows from before titles were
+    # embedded are backfilled by the same path, and a model switch waits for the titles too).
+    embedded = ClaimEmbedding.objects.filter(model_name=model.name, model_version=model.version).filter(
+        Q(title_vector__isnull=False) | Q(claim__title="")
+    )
     claims = CanonicalClaim.objects.filter(status="active")
     if claim_base_id is not None:
         claims = claims.filter(claim_base_id=claim_base_id)
