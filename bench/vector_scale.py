@@ -82,10 +82,10 @@ def main() -> None:
                 vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
                 with cursor.copy(
                     "COPY annotations_claimembedding (claim_id, model_name, model_version, dimensions, vector, "
-                    "text_sha256, created_at) FROM STDIN"
+                    "text_sha256, title_sha256, created_at) FROM STDIN"
                 ) as copy:
                     for claim_id, vector in zip(ids, vectors, strict=True):
-                        copy.write_row((claim_id, model.name, model.version, 384, vector, "0" * 64, now))
+                        copy.write_row((claim_id, model.name, model.version, 384, vector, "0" * 64, "", now))
                 print(f"\rloaded {start + len(ids):,}/{args.claims:,}", end="", file=sys.stderr)
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('annotations_canonicalclaim', 'id'), "
@@ -114,7 +114,7 @@ def main() -> None:
     timings: list[float] = []
     for i, vector in enumerate(queries):
         started = time.perf_counter()
-        found = dense_candidates(vector.tolist(), model, claim_base_id=base.pk)
+        found = dense_candidates(vector.tolist(), model, claim_base_id=base.pk).candidates
         (warmup if i < args.warmup else timings).append((time.perf_counter() - started) * 1000)
         if len(found) != DENSE_CANDIDATES:
             sys.exit(f"query {i} found {len(found)} candidates, not {DENSE_CANDIDATES}")

@@ -144,6 +144,7 @@ def suggestion_run_execute(*, run_id: int) -> bool:
                 rank=f.rank,
                 dense_score=f.scores.get("dense"),
                 lexical_score=f.scores.get("lexical"),
+                title_score=f.scores.get("title"),
                 fused_score=f.fused_score,
             )
             for f in fused

@@ -1,8 +1,9 @@
 """`manage.py evaluate_matching --data DIR`: score claim matching on a CheckThat!-style benchmark folder.
 
 The folder holds claims.jsonl (id, text, title), queries.jsonl (id, text, split) and qrels.tsv (query id, claim
-id). Claims go through the claim import into a scratch project and are embedded by the same service the
-worker runs; each query is ranked by `rank_claims`, as a span is. Prints MAP@1, MAP@5, Recall@5 and MRR.
+id). Claims go through the claim import into a scratch project and are embedded (texts and titles) by the
+same service the worker runs; each query is ranked by `rank_claims`, as a span is. Prints MAP@1, MAP@5,
+Recall@5 and MRR; `--grid` also scores other fusions and title re-rankings of the same candidate lists.
 """
 
 from __future__ import annotations
@@ -20,14 +21,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from annotations.domain import normalize_text
 from annotations.management.progress import ProgressBar
 from annotations.matching.embedders import get_embedder, model_id
-from annotations.matching.fusion import FusionConfig, fuse
+from annotations.matching.fusion import FusionConfig, RerankConfig
 from annotations.matching.metrics import score
-from annotations.matching.retrieval import (
-    DEFAULT_FUSION,
-    dense_candidates,
-    ensure_vector_index,
-    lexical_candidates,
-)
+from annotations.matching.retrieval import DEFAULT_FUSION, ensure_vector_index, rank_candidates, rank_claims
 from annotations.matching.text import clean_query
 from annotations.selectors.claims import claim_ids_by_normalized_text
 from annotations.services.claim_import import claim_import
@@ -35,17 +31,22 @@ from annotations.services.claims import claim_normalized_text
 from annotations.services.embeddings import claims_embed, claims_missing_embeddings
 from annotations.services.projects import claim_base_get_or_create, project_get_or_create
 
-GRID = {
-    "dense only": FusionConfig(weights={"dense": 1.0, "lexical": 0.0}),
-    "lexical only": FusionConfig(weights={"dense": 0.0, "lexical": 1.0}),
-    "rrf k=60 (1:1)": FusionConfig(k=60),
-    "rrf k=60 (2:1)": FusionConfig(k=60, weights={"dense": 2.0, "lexical": 1.0}),
-    "rrf k=60 (1:2)": FusionConfig(k=60, weights={"dense": 1.0, "lexical": 2.0}),
-    "rrf k=10 (1:1)": FusionConfig(k=10),
-    "rrf k=10 (2:1)": FusionConfig(k=10, weights={"dense": 2.0, "lexical": 1.0}),
-    "linear (1:1)": FusionConfig(method="linear"),
-    "linear (2:1)": FusionConfig(method="linear", weights={"dense": 2.0, "lexical": 1.0}),
-    "linear (3:1)": FusionConfig(method="linear", weights={"dense": 3.0, "lexical": 1.0}),
+# Fusion variants without the title step (the earlier pipeline's choices), then title re-rankings of the pipeline's
+# fusion (RerankConfig's k counts ranks from 1).
+GRID: dict[str, tuple[FusionConfig, RerankConfig | None]] = {
+    "dense only": (FusionConfig(weights={"dense": 1.0, "lexical": 0.0}), None),
+    "lexical only": (FusionConfig(weights={"dense": 0.0, "lexical": 1.0}), None),
+    "rrf k=60 (1:1)": (FusionConfig(k=60), None),
+    "rrf k=60 (2:1)": (FusionConfig(k=60, weights={"dense": 2.0, "lexical": 1.0}), None),
+    "rrf k=60 (1:2)": (FusionConfig(k=60, weights={"dense": 1.0, "lexical": 2.0}), None),
+    "rrf k=10 (1:1)": (FusionConfig(k=10), None),
+    "rrf k=10 (2:1)": (FusionConfig(k=10, weights={"dense": 2.0, "lexical": 1.0}), None),
+    "linear (1:1)": (FusionConfig(method="linear"), None),
+    "linear (2:1)": (FusionConfig(method="linear", weights={"dense": 2.0, "lexical": 1.0}), None),
+    "linear (3:1)": (FusionConfig(method="linear", weights={"dense": 3.0, "lexical": 1.0}), None),
+    "linear (1:1) + titles k=9 w=0.5": (DEFAULT_FUSION, RerankConfig(k=9, weight=0.5)),
+    "linear (1:1) + titles k=9 w=2": (DEFAULT_FUSION, RerankConfig(k=9, weight=2.0)),
+    "linear (1:1) + titles k=59 w=1": (DEFAULT_FUSION, RerankConfig(k=59, weight=1.0)),
 }
 
 
@@ -91,19 +92,23 @@ class Command(BaseCommand):
         ids_by_pk = self._external_ids(base_id, claims)
         embedder = get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)
         configs = dict(GRID) if options["grid"] else {}
-        configs["pipeline"] = DEFAULT_FUSION
-        rankings: dict[str, dict[str, list[str]]] = {name: {} for name in configs}
+        rankings: dict[str, dict[str, list[str]]] = {name: {} for name in ["pipeline", *configs]}
         bar = ProgressBar(cast(TextIO, self.stderr._out), len(queries), unit="queries")
         started = time.perf_counter()
-        texts = [q["text"] if options["raw_queries"] else (clean_query(q["text"]) or q["text"]) for q in queries]
+        clean = not options["raw_queries"]
+        texts = [(clean_query(q["text"]) or q["text"]) if clean else q["text"] for q in queries]
         vectors = embedder.embed_queries(texts)
-        for done, (query, text, vector) in enumerate(zip(queries, texts, vectors, strict=True), start=1):
-            lists = {
-                "dense": dense_candidates(vector.tolist(), model_id(embedder), claim_base_id=base_id),
-                "lexical": lexical_candidates(text, claim_base_id=base_id),
-            }
-            for name, config in configs.items():
-                fused = fuse(lists, config, top_k=max(options["top_k"], 10))
+        top_k = max(options["top_k"], 10)
+        for done, (query, vector) in enumerate(zip(queries, vectors, strict=True), start=1):
+            # The pipeline exactly as the worker runs it (the query embedded in one batch beforehand); the grid
+            # re-ranks the same candidate lists.
+            pipeline = rank_claims(
+                query["text"], claim_base_id=base_id, embedder=embedder, top_k=top_k, query_vector=vector, clean=clean
+            )
+            by_config = {"pipeline": pipeline.fused}
+            for name, (config, title_rerank) in configs.items():
+                by_config[name] = rank_candidates(pipeline.lists, config=config, title_rerank=title_rerank, top_k=top_k)
+            for name, fused in by_config.items():
                 rankings[name][query["id"]] = [ext for f in fused for ext in ids_by_pk.get(f.claim_id, [])]
             bar.done_bytes, bar.count = done, done
             bar.draw(final=done == len(queries))
@@ -112,7 +117,7 @@ class Command(BaseCommand):
         for name, ranked in rankings.items():
             result = score(ranked, qrels).as_dict()
             self.stdout.write(
-                f"{name:16} queries={result['queries']}  MAP@1={result['MAP@1']:.4f}  MAP@5={result['MAP@5']:.4f}  "
+                f"{name:32} queries={result['queries']}  MAP@1={result['MAP@1']:.4f}  MAP@5={result['MAP@5']:.4f}  "
                 f"Recall@5={result['Recall@5']:.4f}  MRR={result['MRR']:.4f}"
             )
         self.stdout.write(
@@ -149,7 +154,7 @@ class Command(BaseCommand):
                 bar.done_bytes = bar.count = start + len(chunk)
                 bar.draw(final=start + len(chunk) == len(missing))
             rate = len(missing) / (time.perf_counter() - started)
-            self.stdout.write(f"embedded {len(missing):,} claims at {rate:.1f} claims/s")
+            self.stdout.write(f"embedded {len(missing):,} claims (texts and titles) at {rate:.1f} claims/s")
         ensure_vector_index(model_id(get_embedder(settings.FACTCHECK_EMBEDDER, settings.FACTCHECK_EMBED_THREADS)))
         return project.claim_base_id
 
