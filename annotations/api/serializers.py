@@ -387,7 +387,10 @@ class SuggestionOutput(serializers.Serializer):
     claim = ClaimBriefOutput()
     dense_score = serializers.FloatField(allow_null=True)
     lexical_score = serializers.FloatField(allow_null=True)
-    fused_score = serializers.FloatField()
+    title_score = serializers.FloatField(
+        allow_null=True, help_text="Similarity of the span to the claim's title (its text, if it has none)."
+    )
+    fused_score = serializers.FloatField(help_text="What the suggestions are ranked by.")
     decision = serializers.CharField()
 
 

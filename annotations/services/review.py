@@ -34,6 +34,7 @@ from annotations.services.audit import audit_event, audit_record
 _A = Article._meta.db_table
 _S = Assignment._meta.db_table
 _P = Project._meta.db_table
+_E = AuditEvent._meta.db_table
 _HOLDING = tuple(status.value for status in HOLDING_SLOT)
 
 # --- Counters ---------------------------------------------------------------------------------------
@@ -107,8 +108,9 @@ _ORDER = {
     QueueOrder.OLDEST: "a.created_at, a.id",
 }
 # Take the first article with a free slot that this reviewer has never held (an expired lease of theirs
-# may be taken back), in one statement. First skipping rows other transactions are handing out; if that
-# finds nothing while such rows exist, waiting for them: each is then checked again (READ COMMITTED
+# may be taken back), in one statement with its audit event (as services/audit.py would write it). First
+# skipping rows other transactions are handing out; if that finds nothing while such rows exist, waiting
+# for them: each is then checked again (READ COMMITTED
 # re-evaluates a locked row's condition), so a slot another call just took is passed over.
 _TAKE_SQL = f"""
     WITH pick AS (
@@ -125,12 +127,20 @@ _TAKE_SQL = f"""
         UPDATE {_A} a SET open_slots = a.open_slots - 1, review_status = %(in_review)s
         FROM pick WHERE a.id = pick.id
         RETURNING a.id
+    ), given AS (
+        INSERT INTO {_S} (article_id, reviewer_id, status, assigned_at, started_at, lease_expires_at)
+        SELECT taken.id, %(reviewer)s, %(in_progress)s, %(now)s, %(now)s, %(lease)s FROM taken
+        ON CONFLICT (article_id, reviewer_id) DO UPDATE
+            SET status = EXCLUDED.status, started_at = EXCLUDED.started_at,
+                lease_expires_at = EXCLUDED.lease_expires_at
+        RETURNING id, article_id, assigned_at
+    ), event AS (
+        INSERT INTO {_E} (actor_id, actor_name, project_id, action, object_type, object_id, after, at)
+        SELECT %(reviewer)s, %(username)s, %(project)s, 'assignment.take', 'assignment', given.id::text,
+            jsonb_build_object('article', given.article_id, 'lease_expires_at', %(lease_text)s), %(now)s
+        FROM given
     )
-    INSERT INTO {_S} (article_id, reviewer_id, status, assigned_at, started_at, lease_expires_at)
-    SELECT taken.id, %(reviewer)s, %(in_progress)s, %(now)s, %(now)s, %(lease)s FROM taken
-    ON CONFLICT (article_id, reviewer_id) DO UPDATE
-        SET status = EXCLUDED.status, started_at = EXCLUDED.started_at, lease_expires_at = EXCLUDED.lease_expires_at
-    RETURNING id
+    SELECT id, article_id, assigned_at FROM given
 """  # noqa: S608
 _TAKE = {
     (order, skip): _TAKE_SQL.format(order=sql, skip="SKIP LOCKED" if skip else "")
@@ -146,9 +156,7 @@ def _check_reviewer(project: Project, reviewer: User, *, lock: bool = False, cod
     if lock:  # one reviewer's concurrent "next" calls go one at a time: they never get two articles at once
         memberships = memberships.select_for_update()
     if not memberships.exists():
-        raise DomainError(
-            f"{reviewer.get_username()} is not an annotator of this project", field="reviewer", code=code
-        )
+        raise DomainError(f"{reviewer.get_username()} is not an annotator of this project", field="reviewer", code=code)
 
 
 @transaction.atomic
@@ -177,6 +185,8 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
         "in_progress": AssignmentStatus.IN_PROGRESS.value,
         "now": now,
         "lease": lease,
+        "lease_text": lease.isoformat(),
+        "username": reviewer.get_username(),
     }
     order = QueueOrder(project.queue_order)
     with connection.cursor() as cursor:
@@ -187,14 +197,17 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
             row = cursor.fetchone()
     if row is None:
         return None
-    assignment = Assignment.objects.select_related("article").get(pk=row[0])
-    audit_record(
-        actor=reviewer,
-        action="assignment.take",
-        obj=assignment,
-        project=project,
-        after={"article": assignment.article_id, "lease_expires_at": lease.isoformat()},
+    assignment_id, article_id, assigned_at = row
+    assignment = Assignment(
+        pk=assignment_id,
+        article_id=article_id,
+        reviewer=reviewer,
+        status=AssignmentStatus.IN_PROGRESS,
+        assigned_at=assigned_at,
+        started_at=now,
+        lease_expires_at=lease,
     )
+    assignment._state.adding, assignment._state.db = False, connection.alias
     return assignment
 
 
