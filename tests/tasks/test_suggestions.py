@@ -63,6 +63,7 @@ def test_a_new_span_gets_ranked_suggestions_from_the_worker(
     assert top["claim"]["text"] == "The second day of the Geneva talks on 18 February 2026 ended after about two hours."
     assert top["dense_score"] > 0.8
     assert top["lexical_score"] > 0
+    assert top["title_score"] > 0.7  # to its title, "Second day of Geneva talks was brief"
     assert [s["rank"] for s in run["suggestions"]] == list(range(1, len(run["suggestions"]) + 1))
     assert len(run["suggestions"]) == 10
     timings = SuggestionRun.objects.get(span_id=span["id"]).timings
