@@ -51,7 +51,7 @@ class ImportForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest, project_id: int) -> HttpResponse:
-    project, _ = project_or_404(request, project_id, needs=Role.MANAGER)
+    project, role = project_or_404(request, project_id, needs=Role.MANAGER)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = kind = None
     status = 200
@@ -64,7 +64,7 @@ def import_page(request: HttpRequest, project_id: int) -> HttpResponse:
             form = ImportForm(initial={"kind": kind})
         else:
             status = 400
-    context = {"project": project, "form": form, "report": report, "kind": kind}
+    context = {"project": project, "form": form, "report": report, "kind": kind, "role": role.value}
     return render(request, "imports/page.html", context, status=status)
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations.ui import auth, claims, imports, tokens, views
+from annotations.ui import auth, claims, imports, review, tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,10 @@ urlpatterns = [
         imports.import_progress_fragment,
         name="import-progress",
     ),
+    path("projects/<int:project_id>/queue/next/", review.queue_next_page, name="queue-next"),
+    path("projects/<int:project_id>/curation/", review.curation_queue_page, name="curation"),
+    path("projects/<int:project_id>/progress/", review.progress_page, name="progress"),
     path("articles/<int:article_id>/", views.workspace, name="workspace"),
+    path("articles/<int:article_id>/curate/", review.curation_page, name="curate"),
     path("claims/<int:claim_id>/", claims.claim_page, name="claim"),
 ]

@@ -42,6 +42,7 @@ def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
             "activity": recent_activity(user=user, role=role, project=project),
             "is_curator": role.at_least(Role.CURATOR),
             "is_manager": role.at_least(Role.MANAGER),
+            "skipped": "skipped" in request.GET,  # the workspace's Skip comes back here
         },
     )
 
