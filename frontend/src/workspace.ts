@@ -10,6 +10,7 @@ const POLL_MS = 250;
 const POLL_LIMIT_MS = 60_000;
 const SEARCH_DELAY_MS = 200;
 const MULTI_CLICK_MS = 350; // longer than the usual double-click interval
+const LEASE_RENEW_MS = 5 * 60_000; // well inside the default 30-minute lease (see docs/ui.md)
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -97,6 +98,8 @@ class Workspace {
     for (const span of article.spans) this.spans.set(span.id, span);
     this.fillLabels();
     this.bind();
+    this.bindSkip();
+    this.keepLease();
     this.render();
     status.textContent = this.canAnnotate
       ? "Select text to highlight a span. Press ? for the keyboard shortcuts."
@@ -624,6 +627,80 @@ class Workspace {
     byId("ws-status").textContent = "Submitted: your spans are locked.";
     byId<HTMLAnchorElement>("next-article").focus();
     this.render();
+  }
+
+  // --- Lease and skip ------------------------------------------------------------------------------------
+
+  private interacted = false;
+  private leaseTimer: number | undefined;
+
+  /** Hold the article while the reviewer works: renew the lease now, then every LEASE_RENEW_MS if they have
+   * done anything since the last renewal (an idle tab lets the lease run out, and the slot goes back). */
+  private keepLease(): void {
+    if (!this.canAnnotate) return;
+    const touch = () => {
+      this.interacted = true;
+    };
+    for (const type of ["keydown", "pointerdown", "input"]) document.addEventListener(type, touch, { passive: true });
+    void this.renewLease();
+    this.leaseTimer = window.setInterval(() => {
+      if (!this.interacted || !this.canAnnotate) return;
+      this.interacted = false;
+      void this.renewLease();
+    }, LEASE_RENEW_MS);
+  }
+
+  private async renewLease(): Promise<void> {
+    try {
+      await api("POST", `articles/${this.articleId}/lease`);
+      this.root.dataset.lease = "held";
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 409 || error.status === 403)) this.loseLease(error);
+      else this.interacted = true; // the server was not reached: try again at the next beat
+    }
+  }
+
+  /** The article went to someone else (409) or is no longer ours (403): stop writing, say so plainly. */
+  private loseLease(error: ApiError): void {
+    window.clearInterval(this.leaseTimer);
+    this.canAnnotate = false;
+    this.root.dataset.lease = "lost";
+    byId<HTMLButtonElement>("submit-article").disabled = true;
+    byId("skip-article").hidden = true;
+    const slot = byId("ws-error");
+    slot.replaceChildren(
+      error.status === 409
+        ? "Your lease on this article expired and it went to another reviewer. Your spans are kept, but you can no longer change them here. "
+        : `${error.message}. `,
+      el("a", { href: `/projects/${this.projectId}/` }, "Back to the project"),
+    );
+    slot.hidden = false;
+    byId("ws-status").textContent = "Read-only: this article is no longer yours to annotate.";
+    this.render();
+  }
+
+  private bindSkip(): void {
+    const dialog = byId<HTMLDialogElement>("skip-dialog");
+    byId("skip-article").addEventListener("click", () => {
+      if (!this.canAnnotate) return;
+      clearError(byId("skip-error"));
+      dialog.showModal();
+    });
+    byId("skip-cancel").addEventListener("click", () => dialog.close());
+    byId("skip-confirm").addEventListener("click", () => void this.skip());
+  }
+
+  /** Pass on the article (its slot goes to someone else, never back to us) and go back to the project. */
+  private async skip(): Promise<void> {
+    try {
+      await api("POST", `articles/${this.articleId}/skip`);
+    } catch (error) {
+      showError(byId("skip-error"), error);
+      return;
+    }
+    this.canAnnotate = false;
+    window.clearInterval(this.leaseTimer);
+    window.location.assign(`/projects/${this.projectId}/?skipped=${this.articleId}`);
   }
 
   // --- Events --------------------------------------------------------------------------------------------
