@@ -12,7 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from annotations.domain import Decision, LinkSource, Role
+from annotations.domain import ArticleStatus, Decision, LinkSource, QueueOrder, Role
 
 OFFSET_HELP = "Unicode code points into the article text (not UTF-16 units, not bytes); the range is [start, end)."
 
@@ -91,6 +91,8 @@ class ProjectOutput(serializers.Serializer):
     guidelines = serializers.CharField()
     labels = serializers.ListField(child=serializers.CharField())
     reviewers_per_article = serializers.IntegerField()
+    lease_minutes = serializers.IntegerField(help_text="How long a taken article stays with its reviewer.")
+    queue_order = serializers.ChoiceField(choices=[o.value for o in QueueOrder])
     claim_base = serializers.IntegerField(source="claim_base_id")
     created_at = serializers.DateTimeField()
 
@@ -110,6 +112,14 @@ class ProjectUpdateInput(serializers.Serializer):
     guidelines = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     labels = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
     reviewers_per_article = StrictIntegerField(required=False, min_value=1, max_value=20)
+    lease_minutes = StrictIntegerField(
+        required=False, min_value=1, max_value=1440, help_text="Lease length of a taken article, in minutes."
+    )
+    queue_order = serializers.ChoiceField(
+        required=False,
+        choices=[o.value for o in QueueOrder],
+        help_text="`priority`: highest priority first, then oldest; `oldest`: oldest first.",
+    )
 
 
 class MemberOutput(serializers.Serializer):
@@ -427,6 +437,7 @@ class ArticleListOutput(serializers.Serializer):
     published_date = serializers.DateField(allow_null=True)
     language = serializers.CharField()
     priority = serializers.IntegerField()
+    review_status = serializers.CharField(help_text="One of: " + ", ".join(ArticleStatus) + ".")
     created_at = serializers.DateTimeField()
     my_span_count = serializers.IntegerField(help_text="Spans of the caller in this article.")
 
@@ -488,6 +499,9 @@ class ArticleListQuery(serializers.Serializer):
     external_id = serializers.CharField(required=False, default="", max_length=200)
     published_after = serializers.DateField(required=False, allow_null=True, default=None)
     published_before = serializers.DateField(required=False, allow_null=True, default=None)
+    review_status = serializers.ChoiceField(
+        required=False, default="", choices=["", *(s.value for s in ArticleStatus)], help_text="Where in review."
+    )
 
 
 class ClaimListQuery(serializers.Serializer):
@@ -507,6 +521,7 @@ class AssignmentOutput(serializers.Serializer):
     reviewer = serializers.CharField(source="reviewer.username")
     status = serializers.CharField()
     assigned_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
     lease_expires_at = serializers.DateTimeField(allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
 

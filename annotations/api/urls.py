@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotations.api import tokens, views
+from annotations.api import review, tokens, views
 
 app_name = "api"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("projects/<int:project_id>/articles", views.ArticleListView.as_view(), name="articles"),
     path("projects/<int:project_id>/articles/import", views.ArticleImportView.as_view(), name="articles-import"),
     path("projects/<int:project_id>/assignments", views.AssignmentListView.as_view(), name="assignments"),
+    path("projects/<int:project_id>/queue/next", review.QueueNextView.as_view(), name="queue-next"),
+    path("projects/<int:project_id>/curation", review.CurationQueueView.as_view(), name="curation-queue"),
+    path("projects/<int:project_id>/progress", review.ProgressView.as_view(), name="progress"),
     path("projects/<int:project_id>/claims", views.ClaimListView.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/search", views.ClaimSearchView.as_view(), name="claims-search"),
     path(
@@ -32,7 +35,28 @@ urlpatterns = [
     ),
     path("articles/<int:article_id>", views.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<int:article_id>/submit", views.ArticleSubmitView.as_view(), name="article-submit"),
+    path("articles/<int:article_id>/lease", review.ArticleLeaseView.as_view(), name="article-lease"),
+    path("articles/<int:article_id>/skip", review.ArticleSkipView.as_view(), name="article-skip"),
+    path("articles/<int:article_id>/curation", review.CurationView.as_view(), name="curation"),
+    path(
+        "articles/<int:article_id>/curation/complete",
+        review.CurationCompleteView.as_view(),
+        name="curation-complete",
+    ),
+    path("articles/<int:article_id>/curation/reopen", review.CurationReopenView.as_view(), name="curation-reopen"),
+    path("articles/<int:article_id>/gold", review.GoldSpanListView.as_view(), name="gold-spans"),
     path("articles/<int:article_id>/spans", views.ArticleSpansView.as_view(), name="spans"),
+    path("gold/<int:span_id>", review.GoldSpanDetailView.as_view(), name="gold-span-detail"),
+    path(
+        "assignments/<int:assignment_id>/reopen",
+        review.AssignmentReopenView.as_view(),
+        name="assignment-reopen",
+    ),
+    path(
+        "assignments/<int:assignment_id>/reassign",
+        review.AssignmentReassignView.as_view(),
+        name="assignment-reassign",
+    ),
     path("spans/<int:span_id>", views.SpanDetailView.as_view(), name="span-detail"),
     path("spans/<int:span_id>/link", views.SpanLinkView.as_view(), name="span-link"),
     path("spans/<int:span_id>/suggestions", views.SpanSuggestionsView.as_view(), name="span-suggestions"),

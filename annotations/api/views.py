@@ -305,7 +305,10 @@ class ArticleListView(GenericAPIView):
     def get(self, request: Request, project_id: int) -> Response:
         project, role = project_for(request, project_id, needs=Role.ANNOTATOR)
         filters = parse(s.ArticleListQuery, request.query_params)
+        review_status = filters.pop("review_status")
         articles = articles_list(user=acting_user(request), role=role, project=project, **filters)
+        if review_status:
+            articles = articles.filter(review_status=review_status)
         page = self.paginate_queryset(articles)
         return self.get_paginated_response(s.ArticleListOutput(page, many=True).data)
 

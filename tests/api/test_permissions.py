@@ -23,6 +23,7 @@ from annotations.models import (
     Adjudication,
     ApiToken,
     Article,
+    Assignment,
     CanonicalClaim,
     ImportBatch,
     Membership,
@@ -31,8 +32,9 @@ from annotations.models import (
     SuggestionRun,
 )
 from annotations.services.claims import ClaimFields, claim_create
+from annotations.services.curation import GoldFields, curation_complete, curation_start, gold_span_create
 from annotations.services.links import LinkTarget, claim_link_create
-from annotations.services.review import assignment_create
+from annotations.services.review import assignment_create, assignment_submit
 from annotations.services.spans import span_create
 from annotations.services.tokens import token_create
 from tests.api.conftest import ARTICLE_TEXT, span_body
@@ -66,6 +68,13 @@ class World:
     foreign_article: Article
     foreign_claim: CanonicalClaim
     foreign_member: Membership
+    # Review work (issue #6).
+    open_assignment: Assignment  # annotator's on `article`, not submitted
+    ready_article: Article  # both annotators submitted; the curator started its curation
+    submitted_assignment: Assignment  # annotator's on `ready_article`
+    gold: Span  # a gold span of `ready_article`
+    curated_article: Article  # both submitted, curation completed
+    foreign_assignment: Assignment  # the outsider's, in their own project
 
     def ids(self) -> dict[str, int]:
         return {
@@ -83,6 +92,12 @@ class World:
             "foreign_article": self.foreign_article.pk,
             "foreign_claim": self.foreign_claim.pk,
             "foreign_member": self.foreign_member.pk,
+            "open_assignment": self.open_assignment.pk,
+            "ready_article": self.ready_article.pk,
+            "submitted_assignment": self.submitted_assignment.pk,
+            "gold": self.gold.pk,
+            "curated_article": self.curated_article.pk,
+            "foreign_assignment": self.foreign_assignment.pk,
         }
 
     def user(self, role: str) -> User | None:
@@ -110,6 +125,15 @@ def _span(personas: Personas, article: Article, needle: str) -> Span:
     )
 
 
+def _submitted(personas: Personas, tag: str) -> Article:
+    """An article both annotators reviewed and submitted: ready for curation."""
+    article = ArticleFactory.create(project=personas.project, text=f"{ARTICLE_TEXT} ({tag})")
+    for annotator in (personas.annotator, personas.other_annotator):
+        assignment_create(article=article, reviewer=annotator, actor=personas.manager)
+        assignment_submit(article=article, reviewer=annotator)
+    return article
+
+
 @pytest.fixture
 def world(personas: Personas) -> World:
     project = personas.project
@@ -124,6 +148,12 @@ def world(personas: Personas) -> World:
     )
     foreign_project = Membership.objects.get(user=personas.outsider).project
     UserFactory.create(username="newcomer")
+    ready_article = _submitted(personas, "ready")
+    curation_start(article=ready_article, curator=personas.curator)
+    curated_article = _submitted(personas, "curated")
+    curation_start(article=curated_article, curator=personas.curator)
+    curation_complete(article=curated_article, curator=personas.curator)
+    foreign_article = ArticleFactory.create(project=foreign_project)
     return World(
         personas=personas,
         staff=UserFactory.create(username="staff", is_staff=True),
@@ -137,9 +167,19 @@ def world(personas: Personas) -> World:
         member=MembershipFactory.create(project=project, role=Role.ANNOTATOR),
         token=token_create(user=personas.annotator, name="laptop")[0],
         batch=ImportBatch.objects.create(project=project, kind=ImportKind.CLAIMS, created_by=personas.manager),
-        foreign_article=ArticleFactory.create(project=foreign_project),
+        foreign_article=foreign_article,
         foreign_claim=_claim(personas, "Elsewhere.", base_id=foreign_project.claim_base_id),
         foreign_member=MembershipFactory.create(project=foreign_project, role=Role.ANNOTATOR),
+        open_assignment=Assignment.objects.get(article=article, reviewer=personas.annotator),
+        ready_article=ready_article,
+        submitted_assignment=Assignment.objects.get(article=ready_article, reviewer=personas.annotator),
+        gold=gold_span_create(
+            article=ready_article, curator=personas.curator, fields=GoldFields(start=0, end=6, no_match=True)
+        ),
+        curated_article=curated_article,
+        foreign_assignment=assignment_create(
+            article=ArticleFactory.create(project=foreign_project), reviewer=personas.outsider, actor=None
+        ),
     )
 
 
@@ -254,6 +294,40 @@ ENDPOINTS: list[Endpoint] = [
         lambda w: {"article": w.foreign_article.pk, "reviewer": "annotator"},
         expect=managers_only(400),
     ),
+    # The pull queue and leases: only annotators take work, and only their own articles' leases.
+    Endpoint("POST", "projects/{project}/queue/next", expect=members(200, manager=403, curator=403)),
+    Endpoint("POST", "articles/{article}/lease", expect=members(200, manager=403, curator=403)),
+    Endpoint("POST", "articles/{fresh_article}/lease", expect=members(403, annotator=404, other_annotator=404)),
+    Endpoint("POST", "articles/{article}/skip", expect=members(200, manager=403, curator=403)),
+    Endpoint("POST", "articles/{foreign_article}/skip", expect=members(404)),
+    # Curators reopen submitted work, managers move unfinished work; other projects' assignments are 404.
+    Endpoint("POST", "assignments/{submitted_assignment}/reopen", expect=curators_up(200)),
+    Endpoint("POST", "assignments/{foreign_assignment}/reopen", expect=members(404, outsider=403)),
+    Endpoint(
+        "POST",
+        "assignments/{open_assignment}/reassign",
+        lambda w: {"reviewer": w.member.user.username},
+        expect=managers_only(201),
+    ),
+    Endpoint(
+        "POST",
+        "assignments/{foreign_assignment}/reassign",
+        lambda w: {"reviewer": w.foreign_member.user.username},
+        expect=members(404, outsider=403),
+    ),
+    # Curation: curators and managers; the article's own reviewers are members without the role (403).
+    Endpoint("GET", "projects/{project}/curation", expect=curators_up(200)),
+    Endpoint("GET", "articles/{ready_article}/curation", expect=curators_up(200)),
+    Endpoint(
+        "GET", "articles/{fresh_article}/curation", expect=curators_up(200) | {"annotator": 404, "other_annotator": 404}
+    ),
+    Endpoint("GET", "articles/{foreign_article}/curation", expect=members(404)),
+    Endpoint("POST", "articles/{ready_article}/curation", expect=curators_up(200)),
+    Endpoint("POST", "articles/{ready_article}/curation/complete", expect=curators_up(200)),
+    Endpoint("POST", "articles/{curated_article}/curation/reopen", expect=curators_up(200)),
+    Endpoint("POST", "articles/{ready_article}/gold", lambda w: {"start": 8, "end": 10}, expect=curators_up(201)),
+    Endpoint("DELETE", "gold/{gold}", expect=curators_up(204)),
+    Endpoint("GET", "projects/{project}/progress", expect=managers_only(200)),
     # Claims of the project's claim base.
     Endpoint("GET", "projects/{project}/claims", expect=members(200)),
     Endpoint(
@@ -382,6 +456,12 @@ MISSING = 2_000_000_000
         ("manager", "PATCH", "projects/{}/members/{}", "foreign_member"),
         ("outsider", "POST", "suggestions/{}/decision", "suggestion"),
         ("other_annotator", "POST", "suggestions/{}/decision", "suggestion"),
+        ("outsider", "POST", "assignments/{}/reopen", "submitted_assignment"),
+        ("outsider", "POST", "assignments/{}/reassign", "open_assignment"),
+        ("manager", "POST", "assignments/{}/reopen", "foreign_assignment"),
+        ("outsider", "GET", "articles/{}/curation", "ready_article"),
+        ("outsider", "DELETE", "gold/{}", "gold"),
+        ("manager", "DELETE", "gold/{}", "span"),  # a reviewer's span is not a gold span
     ],
 )
 def test_a_hidden_object_answers_exactly_like_a_missing_one(
@@ -413,10 +493,11 @@ def test_blind_review_hides_annotators_span_from_every_read_of_a_fellow_annotato
     assert other.get(f"/api/v1/articles/{article}").json()["spans"] == []
     assert other.get(f"/api/v1/articles/{article}/spans").json()["results"] == []
     assert other.get(f"/api/v1/claims/{claim}").json()["spans"] == []
-    listed = other.get(f"/api/v1/projects/{project}/articles").json()["results"]
+    in_review = {"review_status": "in_review"}  # the world's other articles are submitted already
+    listed = other.get(f"/api/v1/projects/{project}/articles", in_review).json()["results"]
     assert [(a["id"], a["my_span_count"]) for a in listed] == [(article, 0)]
     own = other.get(f"/api/v1/projects/{project}/assignments").json()["results"]
-    assert [a["reviewer"] for a in own] == ["other_annotator"]
+    assert {a["reviewer"] for a in own} == {"other_annotator"}
 
     # Claim lists and search carry no span, annotator or quote at all.
     for path in (f"projects/{project}/claims", f"projects/{project}/claims/search?q=ceasefire"):
@@ -436,7 +517,8 @@ def test_blind_review_hides_annotators_span_from_every_read_of_a_fellow_annotato
     assert span.pk in spans_of(annotator, f"/api/v1/articles/{article}")
     assert spans_of(curator, f"/api/v1/claims/{claim}") == [span.pk]
     assert [
-        (a["id"], a["my_span_count"]) for a in annotator.get(f"/api/v1/projects/{project}/articles").json()["results"]
+        (a["id"], a["my_span_count"])
+        for a in annotator.get(f"/api/v1/projects/{project}/articles", in_review).json()["results"]
     ] == [(article, 2)]
 
 

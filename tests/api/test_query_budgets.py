@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
@@ -14,8 +15,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.domain import Decision, LinkSource, Role, RunStatus, quote_context
-from annotations.models import Article, Assignment, CanonicalClaim, ClaimLink, Span, Suggestion, SuggestionRun
+from annotations.domain import ArticleStatus, AssignmentStatus, Decision, LinkSource, Role, RunStatus, quote_context
+from annotations.models import (
+    Adjudication,
+    Article,
+    Assignment,
+    CanonicalClaim,
+    ClaimLink,
+    Span,
+    Suggestion,
+    SuggestionRun,
+)
 from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.tokens import token_create
 from tests.api.conftest import ARTICLE_TEXT
@@ -156,6 +166,60 @@ def grow_quality(scene: Scene, k: int) -> None:
         Suggestion.objects.create(run=run, claim=new_claim(scene), rank=2, fused_score=0.5)
 
 
+def grow_curation(scene: Scene, k: int) -> None:
+    """Both reviewers submitted the article; k more spans each (linked and not) and k gold spans settling
+    them, with their links and provenance."""
+    people = scene.personas
+    Assignment.objects.filter(article=scene.article).update(
+        status=AssignmentStatus.SUBMITTED, submitted_at=timezone.now()
+    )
+    for i in range(k):
+        mine = new_span(scene.article, people.annotator.pk, scene.claim if i % 2 else None)
+        theirs = new_span(scene.article, people.other_annotator.pk, scene.claim)
+        gold = new_span(scene.article, people.curator.pk, scene.claim)
+        Span.objects.filter(pk=gold.pk).update(is_gold=True)
+        gold.derived_from.set([mine, theirs])
+
+
+def curation_size(body: Any) -> int:
+    grouped = sum(len(spans) for group in body["groups"] for spans in group["by_reviewer"].values())
+    return grouped + len(body["gold"])
+
+
+def grow_curation_queue(scene: Scene, k: int) -> None:
+    """k more articles ready for curation, every other one with its curation started."""
+    people = scene.personas
+    for i in range(k):
+        article = assigned_article(scene, people.annotator.pk, people.other_annotator.pk)
+        Article.objects.filter(pk=article.pk).update(
+            review_status=ArticleStatus.READY_FOR_CURATION, ready_at=timezone.now(), disagreement=i / k
+        )
+        if i % 2:
+            Adjudication.objects.create(article=article, curator=people.curator)
+
+
+def grow_progress(scene: Scene, k: int) -> None:
+    """k more reviewers, each with a lease that ran out (stuck) and a submission."""
+    past = timezone.now() - timedelta(hours=1)
+    for _ in range(k):
+        reviewer = MembershipFactory.create(project=scene.personas.project, role=Role.ANNOTATOR).user
+        stuck, done = assigned_article(scene), assigned_article(scene)
+        Assignment.objects.create(
+            article=stuck,
+            reviewer=reviewer,
+            status=AssignmentStatus.IN_PROGRESS,
+            started_at=past,
+            lease_expires_at=past,
+        )
+        Assignment.objects.create(
+            article=done, reviewer=reviewer, status=AssignmentStatus.SUBMITTED, submitted_at=timezone.now()
+        )
+
+
+def progress_size(body: Any) -> int:
+    return len(body["reviewers"]) + len(body["stuck"])
+
+
 def grow_tokens(scene: Scene, k: int) -> None:
     for _ in range(k):
         token_create(user=scene.personas.annotator, name=f"token {next(serial)}")
@@ -207,6 +271,9 @@ CASES = [
     Case("span suggestions", "annotator", "spans/{span}/suggestions", grow_suggestions, suggestions),
     Case("suggestion quality", "curator", "projects/{project}/suggestions/quality", grow_quality, rows),
     Case("tokens", "annotator", "tokens", grow_tokens),
+    Case("curation view", "curator", "articles/{article}/curation", grow_curation, curation_size),
+    Case("curation queue", "curator", "projects/{project}/curation", grow_curation_queue),
+    Case("progress", "manager", "projects/{project}/progress", grow_progress, progress_size),
 ]
 
 

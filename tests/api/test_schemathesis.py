@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from annotations.domain import ImportKind, Role, RunStatus
-from annotations.models import Article, ImportBatch, Suggestion, SuggestionRun
+from annotations.models import Article, Assignment, ImportBatch, Suggestion, SuggestionRun
 from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.links import LinkTarget, claim_link_create
 from annotations.services.spans import span_create
@@ -111,6 +111,7 @@ def scene(keep_connection: None, personas: Personas, article: Article) -> Iterat
             "claim_id": claim.pk,
             "token_id": spare.pk,
             "batch_id": ImportBatch.objects.create(project=personas.project, kind=ImportKind.CLAIMS).pk,
+            "assignment_id": Assignment.objects.filter(article=article).order_by("id").values_list("id", flat=True)[0],
         },
     )
     cache_forget_all()
