@@ -32,9 +32,7 @@ def articles_visible(*, user: User, role: Role, project: Project) -> QuerySet[Ar
     queryset = Article.objects.filter(project=project)
     if role == Role.ANNOTATOR:
         queryset = queryset.filter(
-            Exists(
-                Assignment.objects.filter(article=OuterRef("pk"), reviewer=user).exclude(status__in=NO_ACCESS)
-            )
+            Exists(Assignment.objects.filter(article=OuterRef("pk"), reviewer=user).exclude(status__in=NO_ACCESS))
         )
     return queryset
 
