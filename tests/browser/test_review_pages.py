@@ -4,7 +4,6 @@ a skip sends the reviewer home for good, a lost lease is said plainly, and a man
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from annotations.services.links import LinkTarget, claim_link_create
 from annotations.services.review import assignment_submit, leases_expire, queue_next
 from annotations.services.spans import span_create
 from tests.browser.conftest import drag_select, log_in, screenshot, second_page
-from tests.conftest import REPO, Personas
+from tests.conftest import Personas
 from tests.factories import ArticleFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,8 +148,7 @@ def test_a_curator_settles_the_disagreement_and_blind_review_ends(
         expect(accepted).to_contain_text(f"other_annotator's span #{spans['b-ceasefire'].pk}")
         expect(accepted).to_contain_text(f"annotator's span #{spans['a-ceasefire'].pk}")
         page.set_viewport_size({"width": 1440, "height": 900})
-        shot = screenshot(page, "curation")
-        shutil.copyfile(shot, REPO / "docs" / "screenshots" / "curation.png")
+        screenshot(page, "curation")  # var/test/screenshots/; docs/screenshots/curation.png is a copy
 
         page.get_by_role("button", name="Complete curation").click()
         expect(page.locator("#curation-state")).to_contain_text("Curated by curator")
