@@ -39,7 +39,7 @@ CLAIMS = [
     ("Sharks have been seen swimming up rivers in Florida.", "Sharks in Florida Rivers"),
     ("A video shows a crocodile crossing a flooded street.", ""),
 ]
-SPAN = "shark swims on flooded Houston highway"  # without titles, claim 3 (Houston floods) ranks first
+SPAN = "did a shark swim down a flooded highway"  # without titles, the sharks-in-rivers claim ranks first
 
 
 class CountingEmbedder:

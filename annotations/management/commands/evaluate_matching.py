@@ -44,7 +44,7 @@ GRID: dict[str, tuple[FusionConfig, RerankConfig | None]] = {
     "linear (1:1)": (FusionConfig(method="linear"), None),
     "linear (2:1)": (FusionConfig(method="linear", weights={"dense": 2.0, "lexical": 1.0}), None),
     "linear (3:1)": (FusionConfig(method="linear", weights={"dense": 3.0, "lexical": 1.0}), None),
-    "linear (1:1) + titles k=9 w=0.5": (DEFAULT_FUSION, RerankConfig(k=9, weight=0.5)),
+    "linear (1:1) + titles k=9 w=1": (DEFAULT_FUSION, RerankConfig(k=9, weight=1.0)),
     "linear (1:1) + titles k=9 w=2": (DEFAULT_FUSION, RerankConfig(k=9, weight=2.0)),
     "linear (1:1) + titles k=59 w=1": (DEFAULT_FUSION, RerankConfig(k=59, weight=1.0)),
 }
