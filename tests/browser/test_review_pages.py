@@ -226,7 +226,9 @@ def test_the_manager_sees_progress_and_reassigns_a_stuck_lease(
     stuck = queue_next(project=personas.project, reviewer=personas.annotator)
     assert stuck is not None
     assert stuck.article_id == stuck_article.pk
-    Assignment.objects.filter(pk=stuck.pk).update(lease_expires_at=timezone.now() - timedelta(minutes=3))
+    # Held for nine hours, its lease kept alive: stuck, but not for the worker's lease sweeper to free (an
+    # expired lease would be, within seconds, by the real worker these tests run).
+    Assignment.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - timedelta(hours=9))
 
     log_in(page, live_server, personas.manager, then=f"/projects/{personas.project.pk}/")
     page.get_by_role("link", name="Review progress").click()
