@@ -442,20 +442,12 @@ def explain_take(project_id: int, username: str) -> list[str]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from annotations.domain import ArticleStatus, AssignmentStatus, QueueOrder
-    from annotations.services.review import _TAKE
+    from annotations.domain import QueueOrder
+    from annotations.models import Project
+    from annotations.services.review import _TAKE, take_params
 
     user = User.objects.get(username=username)
-    now = timezone.now()
-    params: dict[str, Any] = {
-        "project": project_id,
-        "reviewer": user.pk,
-        "expired": AssignmentStatus.EXPIRED.value,
-        "in_review": ArticleStatus.IN_REVIEW.value,
-        "in_progress": AssignmentStatus.IN_PROGRESS.value,
-        "now": now,
-        "lease": now + timedelta(minutes=30),
-    }
+    params = take_params(project=Project.objects.get(pk=project_id), reviewer=user, now=timezone.now())
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + _TAKE[QueueOrder.PRIORITY, True], params)
         plan = [row[0] for row in cursor.fetchall()]

@@ -149,6 +149,22 @@ _TAKE = {
 }
 
 
+def take_params(*, project: Project, reviewer: User, now: datetime) -> dict[str, int | str | datetime]:
+    """The parameters of the take statement (`_TAKE`), also for benchmarks that EXPLAIN it."""
+    lease = _lease_end(project, now)
+    return {
+        "project": project.pk,
+        "reviewer": reviewer.pk,
+        "expired": AssignmentStatus.EXPIRED.value,
+        "in_review": ArticleStatus.IN_REVIEW.value,
+        "in_progress": AssignmentStatus.IN_PROGRESS.value,
+        "now": now,
+        "lease": lease,
+        "lease_text": lease.isoformat(),
+        "username": reviewer.get_username(),
+    }
+
+
 def _check_reviewer(project: Project, reviewer: User, *, lock: bool = False, code: str = "invalid") -> None:
     """The reviewer must be an annotator of the project: a bad name in a manager's input (400), or, with
     code="forbidden", a caller asking for work they may not take (403)."""
@@ -177,17 +193,7 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
     if current is not None:
         _start_lease(current, now=now, lease=lease)
         return current
-    params: dict[str, int | str | datetime] = {
-        "project": project.pk,
-        "reviewer": reviewer.pk,
-        "expired": AssignmentStatus.EXPIRED.value,
-        "in_review": ArticleStatus.IN_REVIEW.value,
-        "in_progress": AssignmentStatus.IN_PROGRESS.value,
-        "now": now,
-        "lease": lease,
-        "lease_text": lease.isoformat(),
-        "username": reviewer.get_username(),
-    }
+    params = take_params(project=project, reviewer=reviewer, now=now)
     order = QueueOrder(project.queue_order)
     with connection.cursor() as cursor:
         cursor.execute(_TAKE[order, True], params)
