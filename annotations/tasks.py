@@ -9,6 +9,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError, connection
 
+from annotations.selectors.projects import project_by_id
+from annotations.services.agreement import agreement_compute, agreement_request, agreement_stale_projects
 from annotations.services.embeddings import (
     BATCH_SIZE,
     claim_bases_switch_when_complete,
@@ -83,13 +85,27 @@ def sweep() -> dict[str, int]:
     review leases that ran out back to the pool."""
     runs = suggestion_runs_sweep()
     leases = leases_expire()
+    stale = agreement_stale_projects()
+    for project_id in stale:
+        agreement_request(project_id=project_id)
     queued = 0
     for key, missing in claims_missing_any(limit=2_000).items():
         for start in range(0, len(missing), BATCH_SIZE):
             embed_claims.delay(missing[start : start + BATCH_SIZE], key)
         queued += len(missing)
     switched = claim_bases_switch_when_complete()
-    return {"runs": runs, "claims": queued, "switched": len(switched), "leases": leases}
+    return {"runs": runs, "claims": queued, "switched": len(switched), "leases": leases, "agreement": len(stale)}
+
+
+@shared_task(name="annotations.compute_agreement", ignore_result=True, **RETRY)
+def compute_agreement(project_id: int, force: bool = False) -> int:
+    """Recompute a project's agreement and store its snapshots (nothing when its inputs are unchanged);
+    returns how many snapshots were stored. A deleted project is a no-op."""
+    project = project_by_id(project_id)
+    if project is None:
+        return 0
+    run = agreement_compute(project=project, force=force)
+    return run.snapshots if run is not None else 0
 
 
 @worker_ready.connect

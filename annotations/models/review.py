@@ -36,6 +36,12 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),
+            # Recent submissions: the agreement catch-up and submissions per day.
+            models.Index(
+                fields=["submitted_at"],
+                name="assignment_submitted_at",
+                condition=Q(status=AssignmentStatus.SUBMITTED),
+            ),
             # The lease sweeper's scan.
             models.Index(
                 fields=["lease_expires_at"],

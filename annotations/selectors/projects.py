@@ -13,6 +13,10 @@ def project_by_slug(slug: str) -> Project | None:
     return Project.objects.filter(slug=slug).first()
 
 
+def project_by_id(project_id: int) -> Project | None:
+    return Project.objects.filter(pk=project_id).first()
+
+
 def project_role(*, user: User | AnonymousUser, project_id: int) -> Role | None:
     """The user's role in the project; superusers act as managers everywhere."""
     if not user.is_authenticated:

@@ -29,6 +29,7 @@ from annotations.domain import (
 )
 from annotations.models import Article, Assignment, AuditEvent, Membership, Project
 from annotations.selectors.review import reviewer_span_items
+from annotations.services.agreement import agreement_request
 from annotations.services.audit import audit_event, audit_record
 
 _A = Article._meta.db_table
@@ -345,6 +346,7 @@ def assignment_submit(*, article: Article, reviewer: User) -> Assignment:
     assignment.lease_expires_at = None
     assignment.save(update_fields=["status", "submitted_at", "lease_expires_at"])
     _refresh([locked.pk])
+    agreement_request(project_id=locked.project_id)  # after commit, debounced
     audit_record(
         actor=reviewer,
         action="assignment.submit",
@@ -378,6 +380,7 @@ def assignment_reopen(*, assignment: Assignment, actor: User) -> Assignment:
     locked.status, locked.submitted_at = AssignmentStatus.ASSIGNED, None
     locked.save(update_fields=["status", "submitted_at"])
     _refresh([article.pk])
+    agreement_request(project_id=article.project_id)  # a submission fewer: the figures change
     audit_record(
         actor=actor,
         action="assignment.reopen",
