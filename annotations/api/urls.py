@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotations.api import review, tokens, views
+from annotations.api import agreement, review, tokens, views
 
 app_name = "api"
 urlpatterns = [
@@ -20,6 +20,17 @@ urlpatterns = [
     path("projects/<int:project_id>/queue/next", review.QueueNextView.as_view(), name="queue-next"),
     path("projects/<int:project_id>/curation", review.CurationQueueView.as_view(), name="curation-queue"),
     path("projects/<int:project_id>/progress", review.ProgressView.as_view(), name="progress"),
+    path("projects/<int:project_id>/agreement", agreement.AgreementView.as_view(), name="agreement"),
+    path(
+        "projects/<int:project_id>/agreement/history",
+        agreement.AgreementHistoryView.as_view(),
+        name="agreement-history",
+    ),
+    path(
+        "projects/<int:project_id>/agreement/recompute",
+        agreement.AgreementRecomputeView.as_view(),
+        name="agreement-recompute",
+    ),
     path("projects/<int:project_id>/claims", views.ClaimListView.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/search", views.ClaimSearchView.as_view(), name="claims-search"),
     path(

@@ -127,8 +127,9 @@ def _latest_batch(project: Project, scope: AgreementScope) -> QuerySet[Agreement
 
 
 def agreement_report(*, project: Project, lowest_metric: str, lowest_limit: int = 20) -> AgreementReport:
-    """The latest figures, in four queries. The lowest articles are ranked by `lowest_metric`'s value among
-    each article's latest snapshots."""
+    """The latest figures, in five queries. The lowest articles are ranked by `lowest_metric`'s value among
+    each article's latest snapshots, of the articles still measured (two submitted reviews: a reopened one
+    leaves the figures, and its old snapshots stay stored)."""
     figures = list(_latest_batch(project, AgreementScope.PROJECT).order_by("metric"))
     pairs = list(
         _latest_batch(project, AgreementScope.REVIEWER_PAIR)
@@ -142,7 +143,7 @@ def agreement_report(*, project: Project, lowest_metric: str, lowest_limit: int 
         .values_list("id", flat=True)
     )
     lowest = list(
-        AgreementSnapshot.objects.filter(pk__in=latest_articles, value__isnull=False)
+        AgreementSnapshot.objects.filter(pk__in=latest_articles, value__isnull=False, article__submitted_count__gte=2)
         .select_related("article")
         .defer("article__text", "article__metadata")
         .order_by("value", "article_id")[:lowest_limit]

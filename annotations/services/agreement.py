@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from annotations.agreement.metrics import Estimate, agreement_report, inputs_fingerprint
-from annotations.domain import AgreementScope, AssignmentStatus
+from annotations.domain import AgreementScope, AssignmentStatus, DomainError
 from annotations.models import AgreementSnapshot, Article, Assignment, Project
 from annotations.selectors.agreement import agreement_inputs, article_fingerprints, latest_fingerprint
 
@@ -162,6 +162,26 @@ def agreement_request(*, project_id: int) -> None:
             log.warning("agreement for project %s not queued; the sweeper will catch up", project_id, exc_info=True)
 
     transaction.on_commit(publish, robust=True)
+
+
+def agreement_recompute_request(*, project: Project) -> None:
+    """Ask the worker to recompute the project's agreement now, as a curator or manager asked: no debounce, and
+    forced, so a new run is stored even when the inputs are unchanged. Published after the current transaction
+    commits (at once outside one). A broker that cannot take it raises DomainError(code="unavailable"): the
+    person asking is told, since the sweeper would not force a run for them."""
+
+    def publish() -> None:
+        try:
+            current_app.send_task(
+                "annotations.compute_agreement", args=[project.pk], kwargs={"force": True}, ignore_result=True
+            )
+        except Exception as exc:  # the broker's errors vary by transport (kombu wraps redis's own)
+            log.warning("agreement recompute for project %s not queued", project.pk, exc_info=True)
+            raise DomainError(
+                "the background worker's queue is unreachable; try again in a moment", code="unavailable"
+            ) from exc
+
+    transaction.on_commit(publish)
 
 
 _STALE_SQL = f"""

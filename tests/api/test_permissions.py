@@ -328,6 +328,11 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", "articles/{ready_article}/gold", lambda w: {"start": 8, "end": 10}, expect=curators_up(201)),
     Endpoint("DELETE", "gold/{gold}", expect=curators_up(204)),
     Endpoint("GET", "projects/{project}/progress", expect=managers_only(200)),
+    # Agreement: curators and managers read it and may ask for a recomputation.
+    Endpoint("GET", "projects/{project}/agreement", expect=curators_up(200)),
+    Endpoint("GET", "projects/{project}/agreement?metric=boundary_alpha", expect=curators_up(200)),
+    Endpoint("GET", "projects/{project}/agreement/history?metric=span_f1_overlap", expect=curators_up(200)),
+    Endpoint("POST", "projects/{project}/agreement/recompute", expect=curators_up(202)),
     # Claims of the project's claim base.
     Endpoint("GET", "projects/{project}/claims", expect=members(200)),
     Endpoint(

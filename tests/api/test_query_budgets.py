@@ -26,6 +26,7 @@ from annotations.models import (
     Suggestion,
     SuggestionRun,
 )
+from annotations.services.agreement import agreement_compute
 from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.tokens import token_create
 from tests.api.conftest import ARTICLE_TEXT
@@ -220,6 +221,36 @@ def progress_size(body: Any) -> int:
     return len(body["reviewers"]) + len(body["stuck"])
 
 
+def grow_agreement(scene: Scene, k: int) -> None:
+    """k more articles that the annotator and a new reviewer each submitted (so k more reviewer pairs), then a
+    computation of the project's agreement."""
+    people = scene.personas
+    for _ in range(k):
+        reviewer = MembershipFactory.create(project=people.project, role=Role.ANNOTATOR).user
+        article = assigned_article(scene)
+        for reviewer_id in (people.annotator.pk, reviewer.pk):
+            Assignment.objects.create(
+                article=article, reviewer_id=reviewer_id, status=AssignmentStatus.SUBMITTED, submitted_at=timezone.now()
+            )
+            new_span(article, reviewer_id, scene.claim)
+        Article.objects.filter(pk=article.pk).update(submitted_count=2)
+    assert agreement_compute(project=people.project) is not None
+
+
+def agreement_size(body: Any) -> int:
+    return len(body["pairs"]) + len(body["lowest"]) + len(body["project"])
+
+
+def grow_agreement_history(scene: Scene, k: int) -> None:
+    """k more computations of the project's agreement (forced: the inputs do not change)."""
+    if not Assignment.objects.filter(
+        article__project=scene.personas.project, status=AssignmentStatus.SUBMITTED
+    ).exists():
+        grow_agreement(scene, 1)
+    for _ in range(k):
+        agreement_compute(project=scene.personas.project, force=True)
+
+
 def grow_tokens(scene: Scene, k: int) -> None:
     for _ in range(k):
         token_create(user=scene.personas.annotator, name=f"token {next(serial)}")
@@ -274,6 +305,9 @@ CASES = [
     Case("curation view", "curator", "articles/{article}/curation", grow_curation, curation_size),
     Case("curation queue", "curator", "projects/{project}/curation", grow_curation_queue),
     Case("progress", "manager", "projects/{project}/progress", grow_progress, progress_size),
+    Case("agreement", "curator", "projects/{project}/agreement", grow_agreement, agreement_size),
+    Case("agreement", "manager", "projects/{project}/agreement?metric=span_f1_exact", grow_agreement, agreement_size),
+    Case("agreement history", "curator", "projects/{project}/agreement/history", grow_agreement_history),
 ]
 
 
