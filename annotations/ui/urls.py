@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations.ui import auth, claims, imports, review, tokens, views
+from annotations.ui import agreement, auth, claims, imports, review, tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,12 @@ urlpatterns = [
     path("projects/<int:project_id>/queue/next/", review.queue_next_page, name="queue-next"),
     path("projects/<int:project_id>/curation/", review.curation_queue_page, name="curation"),
     path("projects/<int:project_id>/progress/", review.progress_page, name="progress"),
+    path("projects/<int:project_id>/agreement/", agreement.agreement_page, name="agreement"),
+    path(
+        "projects/<int:project_id>/agreement/recompute/",
+        agreement.agreement_recompute_page,
+        name="agreement-recompute",
+    ),
     path("articles/<int:article_id>/", views.workspace, name="workspace"),
     path("articles/<int:article_id>/curate/", review.curation_page, name="curate"),
     path("claims/<int:claim_id>/", claims.claim_page, name="claim"),
