@@ -18,6 +18,7 @@ from annotations.services.embeddings import (
     claims_missing_any,
     claims_to_reindex,
 )
+from annotations.services.releases import release_build
 from annotations.services.review import leases_expire
 from annotations.services.suggestions import (
     suggestion_run_execute,
@@ -116,3 +117,10 @@ def _on_worker_ready(**_: object) -> None:
         sweep.delay()
     except Exception:  # a worker must start even if this housekeeping cannot run yet
         log.warning("start-up sweep failed", exc_info=True)
+
+
+@shared_task(name="annotations.build_release", ignore_result=True, acks_late=True, **RETRY)
+def build_release(release_id: int) -> str | None:
+    """Write a release's files and publish it (a published, failed or deleted release is left alone)."""
+    release = release_build(release_id=release_id)
+    return release.status if release is not None else None

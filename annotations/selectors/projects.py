@@ -42,3 +42,10 @@ def projects_for_user(user: User) -> QuerySet[Project]:
     if not user.is_superuser:
         queryset = queryset.filter(memberships__user=user)
     return queryset.annotate(article_count=Count("articles", distinct=True)).order_by("name")
+
+
+def project_members(*, project: Project, role: Role) -> list[User]:
+    """The project's members with exactly `role`, by username."""
+    return list(
+        User.objects.filter(memberships__project=project, memberships__role=role, is_active=True).order_by("username")
+    )

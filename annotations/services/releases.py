@@ -1,0 +1,343 @@
+"""Dataset releases: a manager asks for one (filters checked, a new version number), the worker builds its
+files into the data folder, and once published its files, manifest and checksums never change.
+
+Building streams every record from a server-side cursor to the pure writers (annotations/exports), file by
+file, so memory stays flat; the files are written to a scratch folder that is renamed into place only when
+all of them (and the manifest) are complete, then made read-only. People are pseudonyms in every file.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotations.domain import AgreementScope, DomainError, ReleaseStatus
+from annotations.exports.claimreview import write_claims_jsonld
+from annotations.exports.csv import write_spans_csv
+from annotations.exports.jsonl import write_articles_jsonl, write_spans_jsonl
+from annotations.exports.manifest import build_manifest, file_entry, verify, write_manifest
+from annotations.exports.parquet import SCHEMA_DESCRIPTION, write_spans_parquet
+from annotations.exports.pseudonyms import Pseudonymizer
+from annotations.exports.records import ReleaseSpan
+from annotations.exports.retrieval import write_claim_retrieval
+from annotations.exports.webannotation import Software, write_annotations_jsonld
+from annotations.models import AgreementSnapshot, DatasetRelease, Project
+from annotations.selectors.releases import (
+    ReleaseFilters,
+    release_articles,
+    release_claims,
+    release_spans,
+    suggestion_models,
+)
+from annotations.services.audit import audit_record
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SCOPES = ("curated", "submitted")
+SOFTWARE_VERSION = "0.1.0"  # pyproject's version
+FILTER_FIELDS = {"scope", "include_reviewer_spans", "published_from", "published_to", "labels"}
+
+
+def releases_root() -> Path:
+    return Path(settings.DATA_DIR) / "releases"
+
+
+def release_path(release: DatasetRelease) -> Path:
+    """Where a published release's files are: <data folder>/releases/<project id>/v<version>/."""
+    return releases_root() / str(release.project_id) / f"v{release.version}"
+
+
+def _date(raw: object, field: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise DomainError(f"{field} must be a date like 2026-02-17, not {raw!r}", field=field) from None
+
+
+def release_filters_clean(raw: dict[str, Any], *, project: Project) -> ReleaseFilters:
+    """Check a manager's filters; each problem is a DomainError naming its field."""
+    if not isinstance(raw, dict):
+        raise DomainError("filters must be an object", field="filters")
+    unknown = sorted(set(raw) - FILTER_FIELDS)
+    if unknown:
+        raise DomainError(
+            f"unknown filter {unknown[0]!r} (known: {', '.join(sorted(FILTER_FIELDS))})", field=unknown[0]
+        )
+    scope = raw.get("scope", "curated")
+    if scope not in SCOPES:
+        raise DomainError(f"scope is one of: {', '.join(SCOPES)}", field="scope")
+    include = raw.get("include_reviewer_spans", False)
+    if not isinstance(include, bool):
+        raise DomainError("include_reviewer_spans is true or false", field="include_reviewer_spans")
+    published_from = _date(raw.get("published_from"), "published_from")
+    published_to = _date(raw.get("published_to"), "published_to")
+    if published_from and published_to and published_from > published_to:
+        raise DomainError("published_from is after published_to", field="published_from")
+    labels = raw.get("labels", [])
+    if not isinstance(labels, list) or any(not isinstance(label, str) for label in labels):
+        raise DomainError("labels is a list of label names", field="labels")
+    strangers = [label for label in labels if label not in project.labels]
+    if strangers:
+        raise DomainError(f"label {strangers[0]!r} is not one of the project's labels", field="labels")
+    return ReleaseFilters(
+        scope=scope,
+        include_reviewer_spans=include,
+        published_from=published_from,
+        published_to=published_to,
+        labels=tuple(labels),
+    )
+
+
+@transaction.atomic
+def release_create(*, project: Project, actor: User, filters: ReleaseFilters, dispatch: bool = True) -> DatasetRelease:
+    """A new release (the next version) of the project, built by the worker after commit (or by the caller,
+    with `dispatch=False`: the export command builds in its own process). A release with nothing in it is
+    refused."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)  # versions are handed out one by one
+    if next(release_spans(project=locked, filters=filters), None) is None:
+        what = "curated articles with gold spans" if filters.scope == "curated" else "submitted spans"
+        raise DomainError(f"nothing to release: no {what} match these filters", field="scope")
+    version = (DatasetRelease.objects.filter(project=locked).aggregate(v=Max("version"))["v"] or 0) + 1
+    release = DatasetRelease.objects.create(
+        project=locked,
+        version=version,
+        filters=filters.as_dict(),
+        created_by=actor,
+        manifest={"pseudonym_key": secrets.token_hex(16)},  # replaced by the real manifest when published
+    )
+    audit_record(
+        actor=actor,
+        action="release.create",
+        obj=release,
+        project=locked,
+        after={"version": version, **filters.as_dict()},
+    )
+    release_id = release.pk
+    if not dispatch:
+        return release
+    transaction.on_commit(
+        lambda: current_app.send_task("annotations.build_release", args=[release_id], ignore_result=True),
+        robust=True,
+    )
+    return release
+
+
+def release_progress_set(release_id: int, value: float) -> None:
+    """Progress of a build, in the cache: the build's own transaction is a read-only snapshot, and its
+    writes would not be seen before it ends anyway."""
+    try:
+        cache.set(f"release-progress:{release_id}", round(value, 3), timeout=3600)
+    except Exception:
+        log.warning("release %s progress not stored", release_id, exc_info=True)
+
+
+def release_progress(release: DatasetRelease) -> float:
+    """How far a build has got (0 to 1): the stored value once it has ended, the cache's while building."""
+    if release.status != ReleaseStatus.BUILDING:
+        return release.progress
+    try:
+        value = cache.get(f"release-progress:{release.pk}")
+    except Exception:
+        return release.progress
+    return float(value) if value is not None else release.progress
+
+
+def _filters(release: DatasetRelease) -> ReleaseFilters:
+    raw = dict(release.filters)
+    return ReleaseFilters(
+        scope=raw.get("scope", "curated"),
+        include_reviewer_spans=bool(raw.get("include_reviewer_spans", False)),
+        published_from=_date(raw.get("published_from"), "published_from"),
+        published_to=_date(raw.get("published_to"), "published_to"),
+        labels=tuple(raw.get("labels", ())),
+    )
+
+
+def _counted(items: Iterator[T], tick: Callable[[], None], every: int = 20_000) -> Iterator[T]:
+    for n, item in enumerate(items, start=1):
+        if n % every == 0:
+            tick()
+        yield item
+
+
+def release_build(*, release_id: int) -> DatasetRelease | None:
+    """Write the release's files and publish it; a release already published or failed is left as it is
+    (safe to run twice). A failure marks the release failed with its reason and leaves no folder behind."""
+    with connection.cursor() as cursor:  # one builder per release, however often the task is delivered
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_BUILD_LOCK, release_id])
+        (mine,) = cursor.fetchone() or (False,)
+    if not mine:
+        return DatasetRelease.objects.filter(pk=release_id).first()
+    try:
+        return _build(release_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_BUILD_LOCK, release_id])
+
+
+_BUILD_LOCK = 0x2E1E
+
+
+def _build(release_id: int) -> DatasetRelease | None:
+    release = DatasetRelease.objects.select_related("project", "created_by").filter(pk=release_id).first()
+    if release is None or release.status != ReleaseStatus.BUILDING:
+        return release
+    target = release_path(release)
+    scratch = target.with_name(f"{target.name}.partial-{secrets.token_hex(4)}")
+    try:
+        outer = connection.in_atomic_block  # a caller's transaction (tests) already fixed its snapshot rules
+        with transaction.atomic(), connection.cursor() as cursor:
+            # One snapshot of the data for every file and pass (and server-side cursors need a transaction).
+            if not outer:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            manifest = _write_files(release, scratch)
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
+        for path in target.rglob("*"):
+            if path.is_file():
+                path.chmod(0o444)
+    except Exception as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        log.exception("release %s failed", release_id)
+        DatasetRelease.objects.filter(pk=release_id, status=ReleaseStatus.BUILDING).update(
+            status=ReleaseStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return DatasetRelease.objects.get(pk=release_id)
+    DatasetRelease.objects.filter(pk=release_id, status=ReleaseStatus.BUILDING).update(
+        status=ReleaseStatus.PUBLISHED,
+        published_at=timezone.now(),
+        progress=1.0,
+        counts=manifest["counts"],
+        files={name: entry["sha256"] for name, entry in manifest["files"].items()},
+        manifest=manifest,
+        model_versions=manifest["models"],
+        agreement_snapshot_id=manifest["agreement"].get("snapshot_id"),
+    )
+    return DatasetRelease.objects.get(pk=release_id)
+
+
+def _agreement(project: Project) -> dict[str, Any]:
+    """The latest project-level agreement figures, with intervals, for the manifest."""
+    latest = (
+        AgreementSnapshot.objects.filter(project=project, scope=AgreementScope.PROJECT)
+        .order_by("-computed_at", "-id")
+        .first()
+    )
+    if latest is None:
+        return {}
+    run = latest.details.get("run")
+    figures = AgreementSnapshot.objects.filter(project=project, scope=AgreementScope.PROJECT, details__run=run)
+    link_alpha = next((s for s in figures if s.metric == "link_alpha"), latest)
+    return {
+        "snapshot_id": link_alpha.pk,
+        "computed_at": latest.computed_at.isoformat(),
+        "inputs_fingerprint": latest.inputs_fingerprint,
+        "figures": {
+            s.metric: {"value": s.value, "ci_low": s.ci_low, "ci_high": s.ci_high, "n_units": s.n_units}
+            for s in figures
+        },
+    }
+
+
+SOFTWARE = Software(name="factcheck", version=SOFTWARE_VERSION, homepage="https://github.com/factcheck/factcheck")
+
+
+def _write_files(release: DatasetRelease, folder: Path) -> dict[str, Any]:
+    """Every file of the release, one streaming pass each, then the manifest and its datasheet."""
+    project = release.project
+    filters = _filters(release)
+    names = Pseudonymizer(str(release.manifest["pseudonym_key"]).encode())
+    folder.mkdir(parents=True)
+    steps = 7
+    done = 0
+
+    def tick() -> None:
+        release_progress_set(release.pk, min(0.99, done / steps))
+
+    def spans() -> Iterator[ReleaseSpan]:
+        return _counted((names.span(s) for s in release_spans(project=project, filters=filters)), tick)
+
+    rows: dict[str, int] = {}
+    gold = 0
+
+    def counting_gold(items: Iterator[ReleaseSpan]) -> Iterator[ReleaseSpan]:
+        nonlocal gold
+        for span in items:
+            gold += span.is_gold
+            yield span
+
+    with (folder / "spans.jsonl").open("wb") as out:
+        rows["spans.jsonl"] = write_spans_jsonl(counting_gold(spans()), out)
+    done += 1
+    tick()
+    with (folder / "spans.csv").open("wb") as out:
+        rows["spans.csv"] = write_spans_csv(spans(), out)
+    done += 1
+    rows["spans.parquet"] = write_spans_parquet(spans(), str(folder / "spans.parquet"))
+    done += 1
+    tick()
+    with (folder / "annotations.jsonld").open("wb") as out:
+        rows["annotations.jsonld"] = write_annotations_jsonld(
+            spans(),
+            out,
+            collection_id=f"urn:factcheck:release:{project.slug}:v{release.version}",
+            label=f"{project.name}, release {release.version}",
+            software=SOFTWARE,
+        )
+    done += 1
+    tick()
+    with (folder / "claims.jsonld").open("wb") as out:
+        rows["claims.jsonld"] = write_claims_jsonld(release_claims(project=project, filters=filters), out)
+    with (folder / "articles.jsonl").open("wb") as out:
+        rows["articles.jsonl"] = write_articles_jsonl(release_articles(project=project, filters=filters), out)
+    done += 1
+    tick()
+    retrieval = write_claim_retrieval(folder, spans=spans(), claims=release_claims(project=project, filters=filters))
+    rows.update(retrieval)
+    done += 1
+    tick()
+    files = {name: file_entry(folder / name, rows=count) for name, count in sorted(rows.items())}
+    manifest = build_manifest(
+        version=release.version,
+        created_by=names(release.created_by.get_username()),
+        created_at=release.created_at.isoformat(),
+        project={"id": project.pk, "slug": project.slug, "name": project.name},
+        filters=filters.as_dict(),
+        counts={
+            "spans": rows["spans.jsonl"],
+            "gold_spans": gold,
+            "articles": rows["articles.jsonl"],
+            "claims": rows["claims.jsonld"],
+            "retrieval_queries": rows.get("claim-retrieval/queries.jsonl", 0),
+        },
+        files=files,
+        agreement=_agreement(project),
+        models=suggestion_models(project=project, filters=filters),
+        software={"name": SOFTWARE.name, "version": SOFTWARE.version, "homepage": SOFTWARE.homepage},
+        parquet_schema=SCHEMA_DESCRIPTION,
+    )
+    write_manifest(folder, manifest)
+    return manifest
+
+
+def release_verify(folder: Path) -> list[str]:
+    """Problems of a release folder against its manifest (missing, extra or changed files); [] when sound."""
+    return verify(folder)

@@ -1,0 +1,152 @@
+"""Dataset releases on the real PostgreSQL: filters checked, versions one after another, every file written
+and listed in the manifest with its sha256, pseudonyms instead of usernames, and a published release that
+neither its row nor its files can change."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, transaction
+
+from annotations.domain import DomainError, ReleaseStatus
+from annotations.models import DatasetRelease
+from annotations.services.curation import GoldFields, curation_complete, curation_start, gold_span_create
+from annotations.services.releases import (
+    release_build,
+    release_create,
+    release_filters_clean,
+    release_path,
+    release_verify,
+)
+from tests.services.test_curation import TEXT, Team
+
+FILES = {
+    "spans.jsonl",
+    "spans.csv",
+    "spans.parquet",
+    "annotations.jsonld",
+    "claims.jsonld",
+    "articles.jsonl",
+    "claim-retrieval/queries.jsonl",
+    "claim-retrieval/claims.jsonl",
+    "claim-retrieval/qrels.tsv",
+}
+
+
+@pytest.fixture
+def curated(db: None, tmp_path: Path, settings: object) -> Team:
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    team = Team()
+    article = team.article()
+    team.span(article, team.a, "a ceasefire", team.claim)
+    team.span(article, team.b, "a ceasefire", team.claim)
+    b_span = team.span(article, team.b, "aid would reach the city", team.other_claim)
+    team.submit_all(article)
+    curation_start(article=article, curator=team.curator)  # pre-fills "a ceasefire"
+    gold_span_create(article=article, curator=team.curator, fields=GoldFields(from_span=b_span.pk))
+    curation_complete(article=article, curator=team.curator)
+    team.manager = team.project.memberships.model.objects.create(  # type: ignore[attr-defined]
+        project=team.project, user=type(team.a).objects.create(username="boss"), role="manager"
+    ).user
+    return team
+
+
+def build(team: Team, **raw: object) -> DatasetRelease:
+    filters = release_filters_clean(dict(raw), project=team.project)
+    release = release_create(project=team.project, actor=team.manager, filters=filters, dispatch=False)  # type: ignore[attr-defined]
+    built = release_build(release_id=release.pk)
+    assert built is not None
+    return built
+
+
+def test_a_release_has_every_file_in_its_manifest_and_verifies(curated: Team) -> None:
+    release = build(curated)
+    assert release.status == ReleaseStatus.PUBLISHED
+    assert release.version == 1
+    folder = release_path(release)
+    written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert written == FILES | {"manifest.json", "README.md"}
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["files"]) == FILES
+    assert release.files == {name: entry["sha256"] for name, entry in manifest["files"].items()}
+    assert manifest["counts"]["spans"] == 2
+    assert manifest["counts"]["gold_spans"] == 2
+    assert release_verify(folder) == []
+    spans = [json.loads(line) for line in (folder / "spans.jsonl").read_text().splitlines()]
+    assert [s["quote"] for s in spans] == ["a ceasefire", "aid would reach the city"]
+    assert all(s["is_gold"] for s in spans)
+    assert spans[0]["derived_from"] and spans[0]["claim_id"] == curated.claim.pk
+    assert TEXT[spans[1]["start"] : spans[1]["end"]] == spans[1]["quote"]
+    assert pq.read_table(folder / "spans.parquet").num_rows == 2
+    readme = (folder / "README.md").read_text()
+    assert "2" in readme
+
+
+def test_people_are_pseudonyms_in_every_file(curated: Team) -> None:
+    folder = release_path(build(curated))
+    text = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file() and p.suffix != ".parquet")
+    for username in ("ann", "bob", curated.curator.username, "boss"):
+        assert f'"{username}"' not in text
+    spans = [json.loads(line) for line in (folder / "spans.jsonl").read_text().splitlines()]
+    assert all(name.startswith("reviewer-") for s in spans for name in s["reviewers"])
+
+
+def test_a_published_release_never_changes(curated: Team) -> None:
+    release = build(curated)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        DatasetRelease.objects.filter(pk=release.pk).update(filters={"scope": "submitted"})
+    with pytest.raises(DatabaseError), transaction.atomic():
+        DatasetRelease.objects.filter(pk=release.pk).delete()
+    spans = release_path(release) / "spans.jsonl"
+    assert not os.access(spans, os.W_OK) or os.geteuid() == 0  # root writes anything; the mode still says no
+    assert spans.stat().st_mode & 0o222 == 0
+    again = release_build(release_id=release.pk)  # a second delivery of the task changes nothing
+    assert again is not None
+    assert again.files == release.files
+    second = build(curated, scope="submitted")
+    assert second.version == 2
+    assert second.counts["spans"] == 5  # the three reviewer spans and the two gold spans of the curated article
+    assert release_path(second) != release_path(release)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"scope": "everything"}, "scope"),
+        ({"published_from": "yesterday"}, "published_from"),
+        ({"published_from": "2026-03-01", "published_to": "2026-02-01"}, "published_from"),
+        ({"labels": ["not-a-label"]}, "labels"),
+        ({"labels": "claim"}, "labels"),
+        ({"include_reviewer_spans": "yes"}, "include_reviewer_spans"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_filters_name_their_field(curated: Team, raw: dict[str, object], field: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        release_filters_clean(raw, project=curated.project)
+    assert caught.value.field == field
+
+
+def test_a_release_with_nothing_in_it_is_refused(curated: Team) -> None:
+    filters = release_filters_clean({"published_from": "2030-01-01"}, project=curated.project)
+    with pytest.raises(DomainError) as caught:
+        release_create(project=curated.project, actor=curated.manager, filters=filters)  # type: ignore[attr-defined]
+    assert caught.value.field == "scope"
+    assert not DatasetRelease.objects.exists()
+
+
+def test_the_commands_export_and_verify(curated: Team, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    call_command("export_release", curated.project.slug, "--out", str(out))
+    call_command("verify_release", str(out))
+    (out / "spans.csv").write_text("tampered\n")
+    with pytest.raises(CommandError, match="spans.csv"):
+        call_command("verify_release", str(out))
+    with pytest.raises(CommandError, match="scope"):
+        call_command("export_release", curated.project.slug, "--out", str(tmp_path / "b"), "--scope", "all")
