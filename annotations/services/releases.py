@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from annotations.domain import AgreementScope, DomainError, ReleaseStatus
+from annotations.domain import AgreementScope, DomainError, LinkSource, Problem, ReleaseStatus, quote_context
 from annotations.exports.claimreview import write_claims_jsonld
 from annotations.exports.csv import write_spans_csv
 from annotations.exports.jsonl import write_articles_jsonl, write_spans_jsonl
@@ -34,7 +34,8 @@ from annotations.exports.pseudonyms import Pseudonymizer
 from annotations.exports.records import ReleaseSpan
 from annotations.exports.retrieval import write_claim_retrieval
 from annotations.exports.webannotation import Software, write_annotations_jsonld
-from annotations.models import AgreementSnapshot, DatasetRelease, Project
+from annotations.importers.release import ImportedSpan, parse_annotations_jsonld, parse_spans_jsonl
+from annotations.models import AgreementSnapshot, Article, CanonicalClaim, ClaimLink, DatasetRelease, Project, Span
 from annotations.selectors.releases import (
     ReleaseFilters,
     release_articles,
@@ -43,6 +44,7 @@ from annotations.selectors.releases import (
     suggestion_models,
 )
 from annotations.services.audit import audit_record
+from annotations.services.claims import ClaimFields, claim_create, claim_normalized_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -341,3 +343,135 @@ def _write_files(release: DatasetRelease, folder: Path) -> dict[str, Any]:
 def release_verify(folder: Path) -> list[str]:
     """Problems of a release folder against its manifest (missing, extra or changed files); [] when sound."""
     return verify(folder)
+
+
+# --- Importing a release into a project ----------------------------------------------------------------
+
+
+def _article_index(project: Project) -> tuple[dict[str, int], dict[str, list[int]], dict[int, str]]:
+    rows = list(Article.objects.filter(project=project).values_list("id", "sha256", "source_url"))
+    by_hash = {sha256: pk for pk, sha256, _ in rows}
+    by_source: dict[str, list[int]] = {}
+    for pk, _, url in rows:
+        if url:
+            by_source.setdefault(url, []).append(pk)
+    texts = dict(Article.objects.filter(project=project).values_list("id", "text"))
+    return by_hash, by_source, texts
+
+
+def _anchor(
+    span: ImportedSpan, by_hash: dict[str, int], by_source: dict[str, list[int]], texts: dict[int, str]
+) -> int | None:
+    """The target article: by its text's sha256, else by its URL, else the one article whose text holds the
+    quote (with its prefix and suffix) at the span's offsets, as a W3C selector pair is anchored."""
+    if span.article_sha256:
+        return by_hash.get(span.article_sha256)
+    candidates = by_source.get(span.article_source) or list(texts)
+    wanted = (span.prefix, span.quote, span.suffix)
+    fits = [
+        pk
+        for pk in candidates
+        if span.end <= len(texts[pk]) and quote_context(texts[pk], span.start, span.end) == wanted
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _claim_for(project: Project, span: ImportedSpan, actor: User, made: dict[str, CanonicalClaim]) -> CanonicalClaim:
+    """The claim a span links to, in this project's claim base: the same id when it holds the same text,
+    else the claim with that text, else a new one written from it."""
+    base = project.claim_base_id
+    normalized = claim_normalized_text(span.claim_text)
+    if span.claim_id is not None:
+        same = CanonicalClaim.objects.filter(pk=span.claim_id, claim_base_id=base).first()
+        if same is not None and (not span.claim_text or same.normalized_text == normalized):
+            return same
+    if normalized in made:
+        return made[normalized]
+    found = CanonicalClaim.objects.filter(claim_base_id=base, normalized_text=normalized).first()
+    if found is None:
+        found = claim_create(claim_base_id=base, fields=ClaimFields(text=span.claim_text), actor=actor)
+    made[normalized] = found
+    return found
+
+
+@transaction.atomic
+def release_spans_import(*, project: Project, actor: User, data: bytes, source_name: str) -> int:
+    """Import a release's spans.jsonl or annotations.jsonld into `project`, whose articles (the release's
+    articles.jsonl) must be there already: the same spans (offsets, quote, label, note, gold or not) with the
+    same links (claim, or no match, and the suggestion's rank, score and model where the file keeps them).
+
+    All or nothing: any line that cannot be placed is reported (file, line, field) and nothing is written.
+    """
+    parse = parse_annotations_jsonld if source_name.endswith(".jsonld") else parse_spans_jsonl
+    records = list(parse(data, source_name))
+    problems = [r for r in records if isinstance(r, Problem)]
+    spans = [r for r in records if isinstance(r, ImportedSpan)]
+    by_hash, by_source, texts = _article_index(project)
+    placed: list[tuple[ImportedSpan, int]] = []
+    for span in spans:
+        article_id = _anchor(span, by_hash, by_source, texts)
+        if article_id is None:
+            problems.append(
+                Problem(
+                    source_name=source_name,
+                    line=span.line,
+                    field="article",
+                    message="no article of this project holds this span (import the release's articles.jsonl first)",
+                )
+            )
+        elif span.link_source not in (None, *LinkSource) or (
+            span.link_source == LinkSource.SUGGESTION and not span.suggestion_rank
+        ):
+            problems.append(
+                Problem(source_name=source_name, line=span.line, field="link_source", message="unknown link source")
+            )
+        elif span.claim_id is None and span.link_source not in (None, LinkSource.NO_MATCH) and not span.claim_text:
+            problems.append(
+                Problem(source_name=source_name, line=span.line, field="claim_id", message="a link names its claim")
+            )
+        else:
+            placed.append((span, article_id))
+    if problems:
+        first = problems[0]
+        raise DomainError(
+            f"{len(problems)} problem(s); first: {first}",
+            line=first.line,
+            field=first.field,
+            problems=[p.as_dict() for p in problems[:100]],
+        )
+    made: dict[str, CanonicalClaim] = {}
+    for span, article_id in placed:
+        row = Span.objects.create(
+            article_id=article_id,
+            annotator=actor,
+            start=span.start,
+            end=span.end,
+            quote=span.quote,
+            prefix=span.prefix,
+            suffix=span.suffix,
+            label=span.label,
+            note=span.note,
+            is_gold=span.is_gold,
+        )
+        if span.link_source is None:
+            continue
+        no_match = span.link_source == LinkSource.NO_MATCH
+        claim = None if no_match else _claim_for(project, span, actor, made)
+        suggested = span.link_source == LinkSource.SUGGESTION
+        ClaimLink.objects.create(
+            span=row,
+            claim=claim,
+            source=span.link_source,
+            suggestion_rank=span.suggestion_rank if suggested else None,
+            suggestion_score=span.suggestion_score if suggested else None,
+            suggestion_model=span.suggestion_model,
+            created_by=actor,
+        )
+    audit_record(
+        actor=actor,
+        action="release.import",
+        obj=project,
+        project=project,
+        after={"file": source_name, "spans": len(placed)},
+    )
+    return len(placed)

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.domain import DomainError, ReleaseStatus, Role
-from annotations.selectors.projects import project_by_slug, project_members
+from annotations.domain import DomainError, ReleaseStatus
+from annotations.management.actors import command_actor
+from annotations.selectors.projects import project_by_slug
 from annotations.services.releases import release_build, release_create, release_filters_clean, release_path
 
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         out: Path = options["out"]
         if out.exists() and any(out.iterdir()):
             raise CommandError(f"--out {out} is not empty")
-        user = self._user(project, options["user"])
+        user = command_actor(project, options["user"])
         raw = {
             "scope": options["scope"],
             "include_reviewer_spans": options["include_reviewer_spans"],
@@ -64,14 +64,3 @@ class Command(BaseCommand):
                 f"{counts.get('articles', 0):,} articles, {counts.get('claims', 0):,} claims, in {out}"
             )
         )
-
-    def _user(self, project: Any, username: str | None) -> User:
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(f"--user: no active user {username!r}")
-            return user
-        managers = project_members(project=project, role=Role.MANAGER)
-        if not managers:
-            raise CommandError("the project has no manager: name one with --user")
-        return managers[0]
