@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 
 from annotations.domain import DomainError, ReleaseStatus
-from annotations.models import DatasetRelease
+from annotations.models import DatasetRelease, Project
 from annotations.services.curation import GoldFields, curation_complete, curation_start, gold_span_create
 from annotations.services.releases import (
     release_build,
@@ -153,7 +153,7 @@ def test_the_commands_export_and_verify(curated: Team, tmp_path: Path) -> None:
         call_command("export_release", curated.project.slug, "--out", str(tmp_path / "b"), "--scope", "all")
 
 
-def _spans_of(project: object) -> list[tuple[object, ...]]:
+def _spans_of(project: Project) -> list[tuple[object, ...]]:
     from annotations.models import Span
 
     rows = Span.objects.filter(article__project=project).select_related("article", "link", "link__claim")
