@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annotations.api import agreement, review, tokens, views
+from annotations.api import agreement, releases, review, tokens, views
 
 app_name = "api"
 urlpatterns = [
@@ -30,6 +30,17 @@ urlpatterns = [
         "projects/<int:project_id>/agreement/recompute",
         agreement.AgreementRecomputeView.as_view(),
         name="agreement-recompute",
+    ),
+    path("projects/<int:project_id>/releases", releases.ReleaseListView.as_view(), name="releases"),
+    path(
+        "projects/<int:project_id>/releases/<int:version>",
+        releases.ReleaseDetailView.as_view(),
+        name="release-detail",
+    ),
+    path(
+        "projects/<int:project_id>/releases/<int:version>/files/<path:path>",
+        releases.ReleaseFileView.as_view(),
+        name="release-file",
     ),
     path("projects/<int:project_id>/claims", views.ClaimListView.as_view(), name="claims"),
     path("projects/<int:project_id>/claims/search", views.ClaimSearchView.as_view(), name="claims-search"),

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from annotations.ui import agreement, auth, claims, imports, review, tokens, views
+from annotations.ui import agreement, auth, claims, imports, releases, review, tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,6 +28,8 @@ urlpatterns = [
         agreement.agreement_recompute_page,
         name="agreement-recompute",
     ),
+    path("projects/<int:project_id>/releases/", releases.releases_page, name="releases"),
+    path("projects/<int:project_id>/releases/list/", releases.releases_fragment, name="releases-list"),
     path("articles/<int:article_id>/", views.workspace, name="workspace"),
     path("articles/<int:article_id>/curate/", review.curation_page, name="curate"),
     path("claims/<int:claim_id>/", claims.claim_page, name="claim"),

@@ -25,6 +25,7 @@ from annotations.models import (
     Article,
     Assignment,
     CanonicalClaim,
+    DatasetRelease,
     ImportBatch,
     Membership,
     Span,
@@ -75,6 +76,8 @@ class World:
     gold: Span  # a gold span of `ready_article`
     curated_article: Article  # both submitted, curation completed
     foreign_assignment: Assignment  # the outsider's, in their own project
+    # Dataset releases (issue #8).
+    release: DatasetRelease  # version 1 of the project, still building
 
     def ids(self) -> dict[str, int]:
         return {
@@ -98,6 +101,8 @@ class World:
             "gold": self.gold.pk,
             "curated_article": self.curated_article.pk,
             "foreign_assignment": self.foreign_assignment.pk,
+            "release": self.release.version,
+            "release_file": "spans.jsonl",  # type: ignore[dict-item]
         }
 
     def user(self, role: str) -> User | None:
@@ -180,6 +185,7 @@ def world(personas: Personas) -> World:
         foreign_assignment=assignment_create(
             article=ArticleFactory.create(project=foreign_project), reviewer=personas.outsider, actor=None
         ),
+        release=DatasetRelease.objects.create(project=project, version=1, created_by=personas.manager),
     )
 
 
@@ -333,6 +339,12 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "projects/{project}/agreement?metric=boundary_alpha", expect=curators_up(200)),
     Endpoint("GET", "projects/{project}/agreement/history?metric=span_f1_overlap", expect=curators_up(200)),
     Endpoint("POST", "projects/{project}/agreement/recompute", expect=curators_up(202)),
+    # Dataset releases: curators and managers read and download, managers ask for new ones.
+    Endpoint("GET", "projects/{project}/releases", expect=curators_up(200)),
+    Endpoint("POST", "projects/{project}/releases", lambda w: {"scope": "everything"}, expect=managers_only(400)),
+    Endpoint("POST", "projects/{project}/releases", expect=managers_only(400)),  # nothing curated with gold
+    Endpoint("GET", "projects/{project}/releases/{release}", expect=curators_up(200)),
+    Endpoint("GET", "projects/{project}/releases/{release}/files/{release_file}", expect=curators_up(409)),
     # Claims of the project's claim base.
     Endpoint("GET", "projects/{project}/claims", expect=members(200)),
     Endpoint(
@@ -420,7 +432,7 @@ def assert_error_shape(response: Response) -> None:
 
 
 def test_the_table_covers_every_route_and_method() -> None:
-    placeholder = re.compile(r"\{[^}]*\}|<int:[^>]*>")
+    placeholder = re.compile(r"\{[^}]*\}|<(?:int|path):[^>]*>")
     routes = {
         (method, placeholder.sub("{}", str(pattern.pattern)))
         for pattern in urlpatterns
