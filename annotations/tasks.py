@@ -119,7 +119,7 @@ def _on_worker_ready(**_: object) -> None:
         log.warning("start-up sweep failed", exc_info=True)
 
 
-@shared_task(name="annotations.build_release", ignore_result=True, acks_late=True, **RETRY)
+@shared_task(name="annotations.build_release", ignore_result=True, **RETRY)
 def build_release(release_id: int) -> str | None:
     """Write a release's files and publish it (a published, failed or deleted release is left alone)."""
     release = release_build(release_id=release_id)
