@@ -11,7 +11,7 @@ What is in a release (`ReleaseFilters`):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -120,9 +120,16 @@ def _stream(sql: str, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
             yield from rows
 
 
-def release_spans(*, project: Project, filters: ReleaseFilters) -> Iterator[ReleaseSpan]:
-    """The release's spans, article by article in text order. People are usernames here: the release
-    service pseudonymises them."""
+def _same(name: str) -> str:
+    return name
+
+
+def release_spans(
+    *, project: Project, filters: ReleaseFilters, person: Callable[[str], str] = _same
+) -> Iterator[ReleaseSpan]:
+    """The release's spans, article by article in text order, with each person's username passed through
+    `person` (the release service's pseudonyms) as the record is built: a second copy of a million
+    records to swap names was a seventh of an export's time."""
     condition, params = _where(filters)
     params["project"] = project.pk
     for row in _stream(_spans_sql(condition), params):
@@ -151,8 +158,8 @@ def release_spans(*, project: Project, filters: ReleaseFilters) -> Iterator[Rele
             suggestion_rank=rank,
             suggestion_score=score,
             suggestion_model=model,
-            reviewers=tuple(derived_reviewers) if is_gold else (username,),
-            curator=username if is_gold else curator,
+            reviewers=tuple(map(person, derived_reviewers)) if is_gold else (person(username),),
+            curator=person(username) if is_gold else (person(curator) if curator else None),
             derived_from=tuple(derived_ids),
             created_at=created_at,
             updated_at=updated_at,

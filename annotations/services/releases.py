@@ -275,7 +275,7 @@ def _write_files(release: DatasetRelease, folder: Path) -> dict[str, Any]:
         release_progress_set(release.pk, min(0.99, done / steps))
 
     def spans() -> Iterator[ReleaseSpan]:
-        return _counted((names.span(s) for s in release_spans(project=project, filters=filters)), tick)
+        return _counted(release_spans(project=project, filters=filters, person=names.pseudonym), tick)
 
     rows: dict[str, int] = {}
     gold = 0

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from annotations.domain import ImportKind, Role, RunStatus
-from annotations.models import Article, Assignment, ImportBatch, Suggestion, SuggestionRun
+from annotations.models import Article, Assignment, DatasetRelease, ImportBatch, Suggestion, SuggestionRun
 from annotations.services.claims import ClaimFields, claim_create
 from annotations.services.links import LinkTarget, claim_link_create
 from annotations.services.spans import span_create
@@ -66,7 +66,7 @@ class _Rollback(Exception):
 @dataclass
 class Scene:
     headers: dict[str, str]
-    path_ids: dict[str, int]
+    path_ids: dict[str, int | str]
 
 
 @pytest.fixture
@@ -112,6 +112,8 @@ def scene(keep_connection: None, personas: Personas, article: Article) -> Iterat
             "token_id": spare.pk,
             "batch_id": ImportBatch.objects.create(project=personas.project, kind=ImportKind.CLAIMS).pk,
             "assignment_id": Assignment.objects.filter(article=article).order_by("id").values_list("id", flat=True)[0],
+            "version": DatasetRelease.objects.create(project=personas.project, version=1, created_by=manager).version,
+            "path": "spans.jsonl",
         },
     )
     cache_forget_all()
