@@ -3,9 +3,10 @@ object per ReleaseArticle, in the shape annotations/importers/jsonl.py reads, so
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, Any
+
+import orjson
 
 from annotations.exports.records import ReleaseArticle, ReleaseSpan
 
@@ -17,8 +18,9 @@ ARTICLE_KEYS = ("external_id", "title", "text", "source_url", "published_date", 
 # Lines are joined and encoded a batch at a time: one write per line costs more than the encoding.
 BATCH_LINES = 500
 
-# UTF-8 as is (no \u escapes), no spaces; check_circular off: records are plain trees.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+# orjson: UTF-8 as is (no \u escapes), no spaces, dataclasses as objects in field order, tuples as arrays;
+# the standard library's encoder was a quarter of a million-span export's time.
+_ENCODE = orjson.dumps
 
 
 def span_object(span: ReleaseSpan) -> dict[str, Any]:
@@ -39,10 +41,11 @@ def article_object(article: ReleaseArticle) -> dict[str, Any]:
     }
 
 
-def write_jsonl(objects: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
-    """Write each object as one UTF-8 line to the binary file `out`; the number of lines written."""
+def write_jsonl(objects: Iterable[Any], out: IO[bytes]) -> int:
+    """Write each object (a dict, or a dataclass record: its fields in order) as one UTF-8 line to the binary
+    file `out`; the number of lines written."""
     rows = 0
-    batch: list[str] = []
+    batch: list[bytes] = []
     for obj in objects:
         batch.append(_ENCODE(obj))
         if len(batch) == BATCH_LINES:
@@ -52,7 +55,7 @@ def write_jsonl(objects: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
 
 def write_spans_jsonl(spans: Iterable[ReleaseSpan], out: IO[bytes]) -> int:
     """spans.jsonl: one object per span, keys as in fields.SPAN_FIELDS; the number of rows written."""
-    return write_jsonl(_span_objects(spans), out)
+    return write_jsonl(spans, out)  # orjson encodes the records themselves, no dict per row
 
 
 def write_articles_jsonl(articles: Iterable[ReleaseArticle], out: IO[bytes]) -> int:
@@ -60,17 +63,10 @@ def write_articles_jsonl(articles: Iterable[ReleaseArticle], out: IO[bytes]) -> 
     return write_jsonl(map(article_object, articles), out)
 
 
-def _span_objects(spans: Iterable[ReleaseSpan]) -> Iterator[dict[str, Any]]:
-    # A dataclass keeps its fields in __dict__ in declaration order; encoding it directly skips the copy
-    # (and the deep copy dataclasses.asdict would make) for every one of a million rows.
-    for span in spans:
-        yield span.__dict__
-
-
-def _flush(batch: list[str], out: IO[bytes]) -> int:
+def _flush(batch: list[bytes], out: IO[bytes]) -> int:
     count = len(batch)
     if count:
-        batch.append("")  # a final newline after the last line
-        out.write("\n".join(batch).encode("utf-8"))
+        batch.append(b"")  # a final newline after the last line
+        out.write(b"\n".join(batch))
         batch.clear()
     return count
