@@ -74,3 +74,26 @@ def web_and_worker(*, beat_schedule: Path | None = None) -> Iterator[int]:
         worker.terminate()
         web.wait(timeout=20)
         worker.wait(timeout=30)
+
+
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds of a process tree, including descendants that exited and were reaped within it (0 for no
+    process). PostgreSQL backends and gunicorn workers may be replaced during a workload (Django closes a
+    connection after DATABASE_CONN_MAX_AGE): a reaped child's time moves to its parent's children_*."""
+    import psutil
+
+    total = 0.0
+    if pid is None:
+        return total
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return total
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total

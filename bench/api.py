@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from _stack import tree_cpu
+
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 10.0  # seconds, per socket operation of every request
@@ -274,29 +276,6 @@ class Client:
         self.conn.close()
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process tree, including descendants that exited and were reaped within it.
-
-    PostgreSQL backends and gunicorn workers may be replaced during a workload (Django closes a
-    connection after DATABASE_CONN_MAX_AGE): a reaped child's time moves to its parent's children_*.
-    """
-    import psutil
-
-    total = 0.0
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return total
-    for proc in processes:
-        try:
-            times = proc.cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
-
-
 class CpuMeter:
     """CPU use of the client (this process), gunicorn, PostgreSQL, Redis and the rest of the machine."""
 
@@ -308,7 +287,7 @@ class CpuMeter:
 
         machine = psutil.cpu_times()
         snap = {"client": time.process_time()}
-        snap.update({name: _tree_cpu(pid) for name, pid in self.roots.items()})
+        snap.update({name: tree_cpu(pid) for name, pid in self.roots.items()})
         snap["machine"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
         return snap
 

@@ -37,7 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from _stack import percentile
+from _stack import percentile, tree_cpu
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "bench-queue"
@@ -374,27 +374,6 @@ class ActivitySampler(threading.Thread):
             connection.close()
 
 
-def _tree_cpu(pid: int | None) -> float:
-    """CPU seconds of a process and its descendants, reaped ones included."""
-    import psutil
-
-    total = 0.0
-    if pid is None:
-        return total
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return total
-    for proc in processes:
-        try:
-            t = proc.cpu_times()
-        except psutil.Error:
-            continue
-        total += t.user + t.system + t.children_user + t.children_system
-    return total
-
-
 def cpu_snapshot(gunicorn_pid: int | None) -> dict[str, float]:
     """CPU seconds so far of the embedded PostgreSQL, gunicorn (with --http) and the whole machine."""
     import psutil
@@ -404,9 +383,9 @@ def cpu_snapshot(gunicorn_pid: int | None) -> dict[str, float]:
 
     snap: dict[str, float] = {}
     if settings.EMBEDDED:
-        snap["PostgreSQL"] = _tree_cpu(EmbeddedPostgres(Path(settings.DATA_DIR))._postmaster_pid())
+        snap["PostgreSQL"] = tree_cpu(EmbeddedPostgres(Path(settings.DATA_DIR))._postmaster_pid())
     if gunicorn_pid is not None:
-        snap["gunicorn"] = _tree_cpu(gunicorn_pid)
+        snap["gunicorn"] = tree_cpu(gunicorn_pid)
     t = psutil.cpu_times()
     # guest time is counted in user time too; steal is the hypervisor's, not this machine's work
     idle = t.idle + sum(getattr(t, name, 0.0) for name in ("iowait", "guest", "guest_nice", "steal"))

@@ -118,16 +118,7 @@ def _gold_from(article: Article, curator: User, source: Span, *, derived: list[S
     gold.derived_from.set(derived)
     link = getattr(source, "link", None)
     if link is not None:
-        ClaimLink.objects.create(
-            span=gold,
-            claim_id=link.claim_id,
-            source=link.source,
-            suggestion_id=link.suggestion_id,
-            suggestion_rank=link.suggestion_rank,
-            suggestion_score=link.suggestion_score,
-            suggestion_model=link.suggestion_model,
-            created_by=curator,
-        )
+        _link(gold, curator, link, claim=None, source=LinkSource.SEARCH)
     return gold
 
 
