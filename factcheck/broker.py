@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import redis as redis_py
 from kombu.transport import redis
 
 
@@ -25,7 +26,14 @@ class Channel(redis.Channel):
             yield client
             return
         if self._kept_client is None:
-            self._kept_client = self._create_client()
+            try:
+                self._kept_client = self._create_client()
+            except AttributeError as exc:
+                # The broker was lost and kombu released the connection before closing this channel; a
+                # worker then restores its unacknowledged messages (an ETA task it holds, say) through here.
+                # kombu itself fails the same way and the worker dies; as a connection error it reconnects,
+                # and Redis still holds those messages in its unacked set for the visibility timeout to restore.
+                raise redis_py.ConnectionError("the broker connection was released") from exc
         yield self._kept_client
 
     def _disconnect_pools(self) -> None:
