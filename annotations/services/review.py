@@ -197,11 +197,18 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
     params = take_params(project=project, reviewer=reviewer, now=now)
     order = QueueOrder(project.queue_order)
     with connection.cursor() as cursor:
+        # The skipping pass runs in a savepoint: a row it locked but passed over (its last slot went while it
+        # looked) stays locked until the savepoint ends, and holding it while the waiting pass waits for
+        # other rows deadlocked two calls that held each other's rows (seen in CI, 50 threads).
+        savepoint = transaction.savepoint()
         cursor.execute(_TAKE[order, True], params)
         row = cursor.fetchone()
         if row is None:  # everything left may be in other calls' hands right now: wait for them
+            transaction.savepoint_rollback(savepoint)
             cursor.execute(_TAKE[order, False], params)
             row = cursor.fetchone()
+        else:
+            transaction.savepoint_commit(savepoint)
     if row is None:
         return None
     assignment_id, article_id, assigned_at = row
