@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.management.base import CommandError
+from django.test import TransactionTestCase
 from rest_framework.test import APIClient
 
 from annotations.domain import Role
@@ -30,6 +33,30 @@ from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
+
+
+# A transactional test ends by truncating every table. The session's worker (its sweeper runs every second)
+# or a live-server request still in flight may hold a lock on one of them while waiting for another that the
+# TRUNCATE took: PostgreSQL then breaks the deadlock by failing one side, sometimes the flush. Its data is
+# being wiped either way, so the flush is tried again (a real failure still fails, after the last attempt).
+_flush = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]  # not in the stubs
+FLUSH_ATTEMPTS = 5
+
+
+def _flush_retrying_lock_conflicts(self: TransactionTestCase) -> None:
+    for attempt in range(1, FLUSH_ATTEMPTS + 1):
+        try:
+            _flush(self)
+            return
+        except CommandError as exc:
+            cause = exc.__cause__.__cause__ if exc.__cause__ is not None else None
+            conflict = isinstance(cause, psycopg.errors.DeadlockDetected | psycopg.errors.LockNotAvailable)
+            if not conflict or attempt == FLUSH_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+TransactionTestCase._fixture_teardown = _flush_retrying_lock_conflicts  # type: ignore[attr-defined]
 
 
 @dataclass
