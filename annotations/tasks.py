@@ -10,7 +10,12 @@ from celery.signals import worker_ready
 from django.db import OperationalError, connection
 
 from annotations.selectors.projects import project_by_id
-from annotations.services.agreement import agreement_compute, agreement_request, agreement_stale_projects
+from annotations.services.agreement import (
+    agreement_compute,
+    agreement_forced_run_started,
+    agreement_request,
+    agreement_stale_projects,
+)
 from annotations.services.embeddings import (
     BATCH_SIZE,
     claim_bases_switch_when_complete,
@@ -102,6 +107,8 @@ def sweep() -> dict[str, int]:
 def compute_agreement(project_id: int, force: bool = False) -> int:
     """Recompute a project's agreement and store its snapshots (nothing when its inputs are unchanged);
     returns how many snapshots were stored. A deleted project is a no-op."""
+    if force:
+        agreement_forced_run_started(project_id=project_id)
     project = project_by_id(project_id)
     if project is None:
         return 0

@@ -102,7 +102,8 @@ class AgreementRecomputeView(APIView):
         operation_id="agreement_recompute",
         summary="Queue a recomputation of the project's agreement now (curator or manager)",
         description="The worker stores a new run even when the reviews are unchanged; read the figures again "
-        "when it is done. 503 when the worker's queue is unreachable.",
+        "when it is done. Asking again while that run waits for the worker queues no second one. 503 when the "
+        "worker's queue is unreachable.",
         request=None,
         responses={**responses({202: g.AgreementRecomputeOutput}, 403), 503: s.ErrorOutput},
     )

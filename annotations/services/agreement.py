@@ -31,6 +31,7 @@ RESAMPLES = 1000
 LEVEL = 0.95
 SEED = 20260301
 DEBOUNCE_SECONDS = 10
+FORCED_QUEUED_SECONDS = 600  # a forced run queued for a worker that never takes it stops blocking the next
 STALE_WINDOW = timedelta(hours=1)
 
 # Project-level metrics, as stored: (metric name, report attribute, what n_units counts).
@@ -167,21 +168,35 @@ def agreement_request(*, project_id: int) -> None:
 def agreement_recompute_request(*, project: Project) -> None:
     """Ask the worker to recompute the project's agreement now, as a curator or manager asked: no debounce, and
     forced, so a new run is stored even when the inputs are unchanged. Published after the current transaction
-    commits (at once outside one). A broker that cannot take it raises DomainError(code="unavailable"): the
-    person asking is told, since the sweeper would not force a run for them."""
+    commits (at once outside one); while one forced run is queued and not yet started, asking again adds none
+    (that run reads the state as it is when it starts). A broker that cannot take it raises
+    DomainError(code="unavailable"): the person asking is told, since the sweeper would not force a run."""
+    key = _forced_key(project.pk)
 
     def publish() -> None:
+        if not cache.add(key, 1, timeout=FORCED_QUEUED_SECONDS):
+            return
         try:
             current_app.send_task(
                 "annotations.compute_agreement", args=[project.pk], kwargs={"force": True}, ignore_result=True
             )
         except Exception as exc:  # the broker's errors vary by transport (kombu wraps redis's own)
+            cache.delete(key)
             log.warning("agreement recompute for project %s not queued", project.pk, exc_info=True)
             raise DomainError(
                 "the background worker's queue is unreachable; try again in a moment", code="unavailable"
             ) from exc
 
     transaction.on_commit(publish)
+
+
+def agreement_forced_run_started(*, project_id: int) -> None:
+    """The worker took the queued forced run: a recompute asked for from now on queues another."""
+    cache.delete(_forced_key(project_id))
+
+
+def _forced_key(project_id: int) -> str:
+    return f"agreement-forced:{project_id}"
 
 
 _STALE_SQL = f"""

@@ -282,6 +282,24 @@ def test_recompute_queues_a_forced_computation(
     assert sent == [("annotations.compute_agreement", options)]
 
 
+def test_asking_again_while_a_forced_run_waits_queues_no_second_one(
+    reviews: Reviews, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr("annotations.services.agreement.current_app.send_task", lambda name, **kw: sent.append(name))
+    reviews.standard()
+    url = f"/api/v1/projects/{reviews.project.pk}/agreement/recompute"
+    client = client_for(reviews.personas.curator)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url).status_code == 202
+    assert sent == ["annotations.compute_agreement"]  # the queued run has not started: it will read the state then
+    assert compute_agreement.run(reviews.project.pk, force=True) > 0  # the worker takes it
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url).status_code == 202
+    assert sent == ["annotations.compute_agreement"] * 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_recompute_says_503_when_the_queue_is_unreachable(monkeypatch: pytest.MonkeyPatch, personas: Personas) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
