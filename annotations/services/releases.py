@@ -349,32 +349,40 @@ def release_verify(folder: Path) -> list[str]:
 # --- Importing a release into a project ----------------------------------------------------------------
 
 
-def _article_index(project: Project) -> tuple[dict[str, int], dict[str, list[int]], dict[int, str]]:
-    rows = list(Article.objects.filter(project=project).values_list("id", "sha256", "source_url"))
-    by_hash = {sha256: pk for pk, sha256, _ in rows}
-    by_source: dict[str, list[int]] = {}
-    for pk, _, url in rows:
-        if url:
-            by_source.setdefault(url, []).append(pk)
-    texts = dict(Article.objects.filter(project=project).values_list("id", "text"))
-    return by_hash, by_source, texts
+class _ArticleIndex:
+    """Where a span of the release lands in the target project: article keys read once, texts only for the
+    articles a selector must be checked against (and each of those once)."""
 
+    def __init__(self, project: Project) -> None:
+        self.by_hash: dict[str, int] = {}
+        self.by_source: dict[str, list[int]] = {}
+        for pk, sha256, url in Article.objects.filter(project=project).values_list("id", "sha256", "source_url"):
+            self.by_hash[sha256] = pk
+            if url:
+                self.by_source.setdefault(url, []).append(pk)
+        self._texts: dict[int, str] = {}
 
-def _anchor(
-    span: ImportedSpan, by_hash: dict[str, int], by_source: dict[str, list[int]], texts: dict[int, str]
-) -> int | None:
-    """The target article: by its text's sha256, else by its URL, else the one article whose text holds the
-    quote (with its prefix and suffix) at the span's offsets, as a W3C selector pair is anchored."""
-    if span.article_sha256:
-        return by_hash.get(span.article_sha256)
-    candidates = by_source.get(span.article_source) or list(texts)
-    wanted = (span.prefix, span.quote, span.suffix)
-    fits = [
-        pk
-        for pk in candidates
-        if span.end <= len(texts[pk]) and quote_context(texts[pk], span.start, span.end) == wanted
-    ]
-    return fits[0] if len(fits) == 1 else None
+    def anchor(self, span: ImportedSpan) -> int | None:
+        """The target article: by its text's sha256, else the one article (among those with the span's URL,
+        or all) whose text holds the quote with its prefix and suffix at the span's offsets, as a W3C selector
+        pair is anchored."""
+        if span.article_sha256:
+            return self.by_hash.get(span.article_sha256)
+        candidates = self.by_source.get(span.article_source) or list(self.by_hash.values())
+        wanted = (span.prefix, span.quote, span.suffix)
+        texts = self._texts_of(candidates)
+        fits = [
+            pk
+            for pk in candidates
+            if span.end <= len(texts[pk]) and quote_context(texts[pk], span.start, span.end) == wanted
+        ]
+        return fits[0] if len(fits) == 1 else None
+
+    def _texts_of(self, pks: list[int]) -> dict[int, str]:
+        missing = [pk for pk in pks if pk not in self._texts]
+        for start in range(0, len(missing), 1_000):
+            self._texts.update(Article.objects.filter(pk__in=missing[start : start + 1_000]).values_list("id", "text"))
+        return self._texts
 
 
 def _claim_for(project: Project, span: ImportedSpan, actor: User, made: dict[str, CanonicalClaim]) -> CanonicalClaim:
@@ -407,10 +415,10 @@ def release_spans_import(*, project: Project, actor: User, data: bytes, source_n
     records = list(parse(data, source_name))
     problems = [r for r in records if isinstance(r, Problem)]
     spans = [r for r in records if isinstance(r, ImportedSpan)]
-    by_hash, by_source, texts = _article_index(project)
+    articles = _ArticleIndex(project)
     placed: list[tuple[ImportedSpan, int]] = []
     for span in spans:
-        article_id = _anchor(span, by_hash, by_source, texts)
+        article_id = articles.anchor(span)
         if article_id is None:
             problems.append(
                 Problem(
