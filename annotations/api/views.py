@@ -264,6 +264,7 @@ class ArticleImportView(_ImportView):
         summary="Import canonical claims (CSV, JSONL, ClaimReview JSON-LD)",
         description="Managers upload files (field `files`) into the project's claim base. Bad records are "
         "reported by file and line (400, the good ones are kept); duplicates of existing claims are skipped. "
+        "In JSON-LD, `Claim` nodes that no ClaimReview of the file reviews become claims without a verdict. "
         "Embedding runs in the background: follow it at `imports/{batch_id}`.",
         request={"multipart/form-data": s.ArticleImportInput},
         responses=_IMPORT_RESPONSES,

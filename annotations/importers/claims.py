@@ -1,6 +1,8 @@
 """Pure claim importers: CSV, JSON Lines and schema.org ClaimReview JSON-LD into ClaimRecords or Problems.
 
 CSV and JSON Lines are streamed record by record; a ClaimReview document is read whole, up to the limit.
+A JSON-LD document's typed `Claim` nodes that none of its ClaimReviews names in `itemReviewed` are claims
+without a verdict (a release's claims.jsonld writes them so).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeGuard
 
 from annotations.domain import ClaimRecord, DomainError, Problem, normalize_text
 from annotations.importers._common import (
@@ -322,20 +324,24 @@ def _review_claims(reader: ByteReader, *, source_name: str, max_document_bytes: 
     except DomainError as error:
         yield problem_from(error, source_name)
         return
-    found = False
-    for at, node in _review_nodes(document):
-        found = True
+    nodes = list(_review_nodes(document))
+    reviewed = {ref for _, node in nodes if not _is_claim_node(node) for ref in _reviewed_ids(node)}
+    for at, node in nodes:
         try:
-            yield _review_record(node, source_name=source_name, line=None, at=at)
+            if _is_claim_node(node):
+                if node.get("@id") not in reviewed:  # else the ClaimReview that reviews it imports it
+                    yield _claim_record(node, source_name=source_name, at=at)
+            else:
+                yield _review_record(node, source_name=source_name, line=None, at=at)
         except DomainError as error:
             yield problem_from(error, source_name)
-    if not found:
-        message = 'no ClaimReview found: expected objects with "@type": "ClaimReview" or a "claimReviewed"'
+    if not nodes:
+        message = 'no ClaimReview found: expected objects with "@type": "ClaimReview" (or "Claim") or a "claimReviewed"'
         yield Problem(source_name=source_name, message=message, code="empty")
 
 
 def _review_nodes(document: object) -> Iterator[tuple[str, object]]:
-    """The ClaimReview nodes of a document, each with the path that names it in a Problem's field.
+    """The ClaimReview and Claim nodes of a document, each with the path that names it in a Problem's field.
 
     Nodes of other types (the WebPage or Organization a page's @graph also holds) are skipped; values
     that are not objects at all are passed on, so that they are reported.
@@ -343,13 +349,13 @@ def _review_nodes(document: object) -> Iterator[tuple[str, object]]:
     if isinstance(document, dict) and "@graph" in document:
         yield from _graph_nodes(document["@graph"], at="")
     elif isinstance(document, dict):
-        if _is_review_node(document, typed_only=False):
+        if _is_review_node(document, typed_only=False) or _is_claim_node(document):
             yield "", document
     elif isinstance(document, list):
         for index, node in enumerate(document):
             if isinstance(node, dict) and "@graph" in node:
                 yield from _graph_nodes(node["@graph"], at=f"[{index}].@graph")
-            elif not isinstance(node, dict) or _is_review_node(node, typed_only=False):
+            elif not isinstance(node, dict) or _is_review_node(node, typed_only=False) or _is_claim_node(node):
                 yield f"[{index}].", node
     else:
         yield "", document
@@ -358,8 +364,35 @@ def _review_nodes(document: object) -> Iterator[tuple[str, object]]:
 def _graph_nodes(graph: object, *, at: str) -> Iterator[tuple[str, object]]:
     nodes = graph if isinstance(graph, list) else [graph]
     for index, node in enumerate(nodes):
-        if isinstance(node, dict) and _is_review_node(node, typed_only=True):
+        if isinstance(node, dict) and (_is_review_node(node, typed_only=True) or _is_claim_node(node)):
             yield f"{at}[{index}].", node
+
+
+def _claim_record(node: Mapping[str, Any], *, source_name: str, at: str) -> ClaimRecord:
+    """Map a schema.org Claim that no ClaimReview of the document reviews: a claim without a verdict (as a
+    release's claims.jsonld writes one)."""
+    if node.get("text") is None:
+        raise DomainError('missing "text" (a Claim node\'s wording)', field=f"{at}text")
+    title_key = "headline" if node.get("headline") else "name"
+    return ClaimRecord(
+        text=_claim_text(_ld_string(node["text"], field=f"{at}text"), field=f"{at}text"),
+        source_name=source_name,
+        title=_ld_line(node.get(title_key), field=f"{at}{title_key}"),
+        language=_language(node.get("inLanguage"), field=f"{at}inLanguage"),
+        claimant=_names(node.get("author"), field=f"{at}author"),
+        claim_date=_date(_ld_value(node.get("datePublished")), field=f"{at}datePublished"),
+        tags=_tags(_ld_value(node.get("keywords")), field=f"{at}keywords"),
+    )
+
+
+def _reviewed_ids(node: object) -> Iterator[object]:
+    """The @ids a ClaimReview's itemReviewed names (a page's flattened @graph keeps the Claim apart)."""
+    item = node.get("itemReviewed") if isinstance(node, dict) else None
+    for value in item if isinstance(item, list) else [item]:
+        if isinstance(value, dict) and isinstance(value.get("@id"), str):
+            yield value["@id"]
+        elif isinstance(value, str):
+            yield value
 
 
 def _review_record(node: object, *, source_name: str, line: int | None, at: str) -> ClaimRecord:
@@ -435,6 +468,17 @@ def _is_review_node(node: Mapping[str, Any], *, typed_only: bool) -> bool:
     if any(isinstance(name, str) and _type_name(name) == "ClaimReview" for name in names):
         return True
     return not typed_only and types is None and "claimReviewed" in node
+
+
+def _is_claim_node(node: object) -> TypeGuard[Mapping[str, Any]]:
+    """A node typed schema.org Claim (never guessed from its keys: flat claim lines have a "text" too)."""
+    if not isinstance(node, dict):
+        return False
+    types = node.get("@type")
+    names = types if isinstance(types, list) else [types]
+    return any(isinstance(name, str) and _type_name(name) == "Claim" for name in names) and not _is_review_node(
+        node, typed_only=True
+    )
 
 
 def _is_review_line(obj: Mapping[str, Any]) -> bool:

@@ -473,6 +473,54 @@ def test_claimreview_graph_keeps_only_claimreviews() -> None:
     assert [(p.line, p.field) for p in problems(items)] == [(None, "[4].claimReviewed")]
 
 
+def test_a_claim_node_without_a_review_is_a_claim_without_a_verdict() -> None:
+    document = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "Claim",
+                "@id": "urn:x:1",
+                "text": " The bridge was closed\n",
+                "name": "Bridge",
+                "inLanguage": "en",
+            },
+            {"@type": "schema:Claim", "text": "Dated", "author": {"name": "A mayor"}, "datePublished": "2024-05-01"},
+            {"@type": "Claim", "@id": "urn:x:3", "name": "No wording"},
+            {"@type": "Claim", "text": "Bad date", "datePublished": "soon"},
+        ],
+    }
+    items = parse("claims.jsonld", json_ld(document))
+    assert records(items) == [
+        ClaimRecord(text="The bridge was closed", source_name="claims.jsonld", title="Bridge", language="en"),
+        ClaimRecord(text="Dated", source_name="claims.jsonld", claimant="A mayor", claim_date=date(2024, 5, 1)),
+    ]
+    assert [(p.field, p.message) for p in problems(items)] == [
+        ("[2].text", 'missing "text" (a Claim node\'s wording)'),
+        ("[3].datePublished", '[3].datePublished must be an ISO date or datetime, got "soon"'),
+    ]
+
+
+def test_the_claim_a_review_of_the_document_reviews_is_not_imported_twice() -> None:
+    """A flattened page graph keeps the reviewed Claim as a node of its own, which the review names by @id."""
+    document = {
+        "@context": "https://schema.org",
+        "@graph": [
+            review(
+                claimReviewed="The bridge was closed",
+                itemReviewed={"@id": "#claim"},
+                reviewRating={"@type": "Rating", "alternateName": "False"},
+            ),
+            {"@type": "Claim", "@id": "#claim", "text": "The bridge was closed on Monday"},
+            {"@type": "Claim", "@id": "#other", "text": "Another claim"},
+        ],
+    }
+    items = parse("page.json", json_ld(document))
+    assert [(r.text, r.verdict) for r in records(items)] == [("The bridge was closed", "False"), ("Another claim", "")]
+    assert problems(items) == []
+    single = only_record("one.json", json_ld({"@context": "https://schema.org", "@type": "Claim", "text": "Alone"}))
+    assert (single.text, single.verdict) == ("Alone", "")
+
+
 def test_claimreview_array_of_graphs() -> None:
     document = [
         {"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, review(claimReviewed="One")]},

@@ -464,9 +464,11 @@ def test_claims_jsonld_reads_back_through_the_claim_importer() -> None:
     assert plain == {"@type": "Claim", "@id": "urn:factcheck:claim:8", "text": claims()[1].text, "name": "Café"}
 
     items = list(parse_claims("claims.jsonld", io.BytesIO(data), max_document_bytes=1 << 20))
-    assert len(items) == 1  # the importer takes ClaimReview nodes only; the plain Claim is skipped
-    record = items[0]
+    assert len(items) == 2  # the ClaimReview, and the plain Claim (a claim without a verdict)
+    record, unrated = items
     assert isinstance(record, ClaimRecord), record
+    assert isinstance(unrated, ClaimRecord), unrated
+    assert (unrated.text, unrated.title, unrated.verdict) == (normalize_text(claims()[1].text), "Café", "")
     source = claims()[0]
     assert record.text == normalize_text(source.text)
     assert record.verdict == source.verdict
