@@ -279,10 +279,10 @@ class GoldSpanDetailView(APIView):
         if article_id is None:
             raise NotFound("no such gold span")
         try:
-            curated_article(request, article_id)
+            article = curated_article(request, article_id)
         except NotFound:
             raise NotFound("no such gold span") from None
-        gold_span_delete(span_id=span_id, curator=acting_user(request))
+        gold_span_delete(article=article, span_id=span_id, curator=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

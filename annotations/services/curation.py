@@ -21,7 +21,7 @@ from annotations.domain import AdjudicationStatus, ArticleStatus, ClaimStatus, D
 from annotations.models import Adjudication, Article, CanonicalClaim, ClaimLink, Span
 from annotations.selectors.review import curation_view, submitted_reviewer_spans
 from annotations.services.audit import audit_record
-from annotations.services.review import _lock_article, article_disagreement
+from annotations.services.review import _lock_article, _refresh, article_disagreement
 from annotations.services.spans import NOTE_MAX_CHARS
 
 
@@ -39,10 +39,20 @@ class GoldFields:
     derived_from: tuple[int, ...] = ()  # further reviewer spans this gold settles
 
 
-def _open_adjudication(article: Article) -> Adjudication:
+def _open_adjudication(article: Article, *, ready: bool = True) -> Adjudication:
+    """The article's open curation (locked). With `ready`, the article must also still have all k reviews
+    submitted: a reviewer's work reopened (or k raised) meanwhile puts it back in review, and gold is not
+    written or confirmed before it is ready again (deleting gold still is, e.g. to free a reviewer's span)."""
     adjudication = Adjudication.objects.select_for_update(of=("self",)).filter(article=article).first()
     if adjudication is None or adjudication.status == AdjudicationStatus.COMPLETED:
         raise DomainError("start (or reopen) the curation of this article first", code="conflict")
+    if ready and article.review_status != ArticleStatus.READY_FOR_CURATION:
+        k = article.project.reviewers_per_article
+        raise DomainError(
+            f"the article is back in review ({article.submitted_count} of {k} reviewers have submitted); "
+            "curation goes on when all have",
+            code="conflict",
+        )
     return adjudication
 
 
@@ -122,8 +132,9 @@ def _gold_from(article: Article, curator: User, source: Span, *, derived: list[S
     return gold
 
 
-def _reviewer_spans(article: Article, ids: set[int]) -> dict[int, Span]:
-    """The named spans, which must be submitted reviewer spans of this article."""
+def _reviewer_spans(article: Article, ids: set[int], *, from_span: int | None) -> dict[int, Span]:
+    """The named spans, which must be submitted reviewer spans of this article (a bad one is reported under
+    the field that named it)."""
     view_spans = {
         span.pk: span for span in Span.objects.filter(article=article, is_gold=False, pk__in=ids).select_related("link")
     }
@@ -131,7 +142,11 @@ def _reviewer_spans(article: Article, ids: set[int]) -> dict[int, Span]:
     allowed = {span.pk for span in submitted}
     missing = sorted(i for i in ids if i not in view_spans or i not in allowed)
     if missing:
-        raise DomainError(f"span #{missing[0]} is not a submitted reviewer span of this article", field="derived_from")
+        bad = from_span if from_span in missing else missing[0]
+        raise DomainError(
+            f"span #{bad} is not a submitted reviewer span of this article",
+            field="from_span" if bad == from_span else "derived_from",
+        )
     return view_spans
 
 
@@ -151,7 +166,7 @@ def gold_span_create(*, article: Article, curator: User, fields: GoldFields) -> 
     locked = _lock_article(article.pk)
     adjudication = _open_adjudication(locked)
     ids = set(fields.derived_from) | ({fields.from_span} if fields.from_span is not None else set())
-    sources = _reviewer_spans(locked, ids)
+    sources = _reviewer_spans(locked, ids, from_span=fields.from_span)
     base = sources.get(fields.from_span) if fields.from_span is not None else None
     start = fields.start if fields.start is not None else (base.start if base else None)
     end = fields.end if fields.end is not None else (base.end if base else None)
@@ -215,19 +230,16 @@ def _link(gold: Span, curator: User, copy: ClaimLink | None, *, claim: Canonical
         ClaimLink.objects.create(span=gold, claim=claim, source=source, created_by=curator)
 
 
-def _lock_gold(span_id: int) -> tuple[Article, Span]:
-    article_id = Span.objects.filter(pk=span_id, is_gold=True).values_list("article_id", flat=True).first()
-    if article_id is None:
-        raise DomainError(f"no gold span #{span_id}", field="span", code="not_found")
-    article = _lock_article(article_id)
-    _open_adjudication(article)
-    return article, Span.objects.select_for_update(of=("self",)).select_related("link").get(pk=span_id)
-
-
 @transaction.atomic
-def gold_span_delete(*, span_id: int, curator: User) -> None:
-    """Drop a gold span (a pre-filled one the curator does not confirm, or a mistake)."""
-    article, gold = _lock_gold(span_id)
+def gold_span_delete(*, article: Article, span_id: int, curator: User) -> None:
+    """Drop a gold span of `article` (a pre-filled one the curator does not confirm, or a mistake), while its
+    curation is open; also while a reopened reviewer's work puts it back in review, since a reviewer span
+    that gold derives from can change only once that gold is gone."""
+    article = _lock_article(article.pk)
+    _open_adjudication(article, ready=False)
+    gold = Span.objects.select_for_update(of=("self",)).filter(pk=span_id, article=article, is_gold=True).first()
+    if gold is None:
+        raise DomainError(f"no gold span #{span_id} in this article", field="span", code="not_found")
     before = _snapshot(gold)
     gold.delete()
     audit_record(actor=curator, action="gold_span.delete", obj=Span(pk=span_id), project=article.project, before=before)
@@ -268,6 +280,7 @@ def curation_reopen(*, article: Article, curator: User) -> Adjudication:
     adjudication.save(update_fields=["status", "completed_at"])
     locked.review_status = ArticleStatus.READY_FOR_CURATION
     locked.save(update_fields=["review_status"])
+    _refresh([locked.pk])  # re-counted: with k raised while it was curated, it goes back in review for more
     audit_record(
         actor=curator,
         action="curation.reopen",

@@ -18,7 +18,7 @@ from annotations.models import CanonicalClaim, ClaimLink, Span, Suggestion
 from annotations.services._versioning import version_check
 from annotations.services.audit import audit_record
 from annotations.services.claims import ClaimFields, claim_create
-from annotations.services.spans import span_check_editable, span_lock
+from annotations.services.spans import span_check_editable, span_check_writable, span_lock
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def link_snapshot(link: ClaimLink) -> dict[str, Any]:
 
 def _lock_span(span: Span) -> Span:
     locked = span_lock(span)
-    span_check_editable(article=locked.article, annotator=locked.annotator)
+    span_check_writable(locked)
     return locked
 
 

@@ -43,7 +43,8 @@ _HOLDING = tuple(status.value for status in HOLDING_SLOT)
 # Identifiers come from the models; every value is a parameter.
 _REFRESH_SQL = f"""
     UPDATE {_A} a SET
-        open_slots = greatest(0, p.reviewers_per_article - coalesce(h.holding, 0)),
+        open_slots = CASE WHEN a.review_status = %(curated)s THEN 0
+            ELSE greatest(0, p.reviewers_per_article - coalesce(h.holding, 0)) END,
         submitted_count = coalesce(h.submitted, 0),
         review_status = CASE
             WHEN a.review_status = %(curated)s THEN a.review_status
@@ -111,8 +112,12 @@ _ORDER = {
 # Take the first article with a free slot that this reviewer has never held (an expired lease of theirs
 # may be taken back), in one statement with its audit event (as services/audit.py would write it). First
 # skipping rows other transactions are handing out; if that finds nothing while such rows exist, waiting
-# for them: each is then checked again (READ COMMITTED
-# re-evaluates a locked row's condition), so a slot another call just took is passed over.
+# for them: each is then checked again (READ COMMITTED re-evaluates a locked row's condition), so a slot
+# another call just took is passed over. The NOT EXISTS, though, reads the statement's snapshot: an
+# assignment of this reviewer to the picked article committed since then (a manager's, or their own submit
+# of an expired lease) is caught by the upsert, which takes an existing row back only if it is expired. The
+# slot is counted off only for an assignment actually given; the pick comes back either way, so that the
+# caller can tell "nothing to pick" from "picked, but lost the race" and pick again.
 _TAKE_SQL = f"""
     WITH pick AS (
         SELECT a.id FROM {_A} a
@@ -124,24 +129,25 @@ _TAKE_SQL = f"""
         ORDER BY {{order}}
         LIMIT 1
         FOR UPDATE OF a {{skip}}
-    ), taken AS (
-        UPDATE {_A} a SET open_slots = a.open_slots - 1, review_status = %(in_review)s
-        FROM pick WHERE a.id = pick.id
-        RETURNING a.id
     ), given AS (
-        INSERT INTO {_S} (article_id, reviewer_id, status, assigned_at, started_at, lease_expires_at)
-        SELECT taken.id, %(reviewer)s, %(in_progress)s, %(now)s, %(now)s, %(lease)s FROM taken
+        INSERT INTO {_S} AS s (article_id, reviewer_id, status, assigned_at, started_at, lease_expires_at)
+        SELECT pick.id, %(reviewer)s, %(in_progress)s, %(now)s, %(now)s, %(lease)s FROM pick
         ON CONFLICT (article_id, reviewer_id) DO UPDATE
             SET status = EXCLUDED.status, started_at = EXCLUDED.started_at,
                 lease_expires_at = EXCLUDED.lease_expires_at
+            WHERE s.status = %(expired)s
         RETURNING id, article_id, assigned_at
+    ), taken AS (
+        UPDATE {_A} a SET open_slots = a.open_slots - 1, review_status = %(in_review)s
+        FROM given WHERE a.id = given.article_id
+        RETURNING a.id
     ), event AS (
         INSERT INTO {_E} (actor_id, actor_name, project_id, action, object_type, object_id, after, at)
         SELECT %(reviewer)s, %(username)s, %(project)s, 'assignment.take', 'assignment', given.id::text,
             jsonb_build_object('article', given.article_id, 'lease_expires_at', %(lease_text)s), %(now)s
         FROM given
     )
-    SELECT id, article_id, assigned_at FROM given
+    SELECT pick.id, given.id, given.assigned_at FROM pick LEFT JOIN given ON given.article_id = pick.id
 """  # noqa: S608
 _TAKE = {
     (order, skip): _TAKE_SQL.format(order=sql, skip="SKIP LOCKED" if skip else "")
@@ -186,32 +192,56 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
     _check_reviewer(project, reviewer, lock=True, code="forbidden")
     now = timezone.now()
     lease = _lease_end(project, now)
-    current = (
-        Assignment.objects.filter(article__project=project, reviewer=reviewer, status__in=OPEN_WORK)
-        .order_by("-article__priority", "assigned_at", "id")
-        .first()
-    )
+    current = _open_work(project, reviewer)
     if current is not None:
         _start_lease(current, now=now, lease=lease)
         return current
     params = take_params(project=project, reviewer=reviewer, now=now)
     order = QueueOrder(project.queue_order)
     with connection.cursor() as cursor:
-        # The skipping pass runs in a savepoint: a row it locked but passed over (its last slot went while it
-        # looked) stays locked until the savepoint ends, and holding it while the waiting pass waits for
-        # other rows deadlocked two calls that held each other's rows (seen in CI, 50 threads).
-        savepoint = transaction.savepoint()
-        cursor.execute(_TAKE[order, True], params)
-        row = cursor.fetchone()
-        if row is None:  # everything left may be in other calls' hands right now: wait for them
-            transaction.savepoint_rollback(savepoint)
-            cursor.execute(_TAKE[order, False], params)
-            row = cursor.fetchone()
-        else:
-            transaction.savepoint_commit(savepoint)
-    if row is None:
-        return None
-    assignment_id, article_id, assigned_at = row
+        for _attempt in range(TAKE_ATTEMPTS):
+            # Each pass runs in a savepoint, released only when it gave an assignment: a row it locked but
+            # passed over (its last slot went while it looked) is not held while the waiting pass waits for
+            # other rows (holding it deadlocked two calls that held each other's rows: seen in CI, 50 threads).
+            for skip in (True, False):  # skipping rows in other calls' hands; then, if none was left, waiting
+                savepoint = transaction.savepoint()
+                cursor.execute(_TAKE[order, skip], params)
+                row = cursor.fetchone()
+                if row is not None and row[1] is not None:
+                    transaction.savepoint_commit(savepoint)
+                    return _taken(row, reviewer=reviewer, now=now, lease=lease)
+                transaction.savepoint_rollback(savepoint)
+                if row is not None:
+                    break  # picked, but given to this reviewer meanwhile: pick again, on a fresh snapshot
+            else:
+                return None  # neither pass found an article for them
+    raise DomainError("the queue changed while it was read; ask for the next article again", code="conflict")
+
+
+TAKE_ATTEMPTS = 3
+
+
+def _open_work(project: Project, reviewer: User) -> Assignment | None:
+    """The reviewer's open work in the project (first by priority), locked with its article. Re-read under
+    the lock: the sweeper, a reassign or their own submit may have ended it since it was found."""
+    for _attempt in range(TAKE_ATTEMPTS):
+        found = (
+            Assignment.objects.filter(article__project=project, reviewer=reviewer, status__in=OPEN_WORK)
+            .order_by("-article__priority", "assigned_at", "id")
+            .values_list("id", "article_id")
+            .first()
+        )
+        if found is None:
+            return None
+        _lock_article(found[1])
+        current = Assignment.objects.select_for_update(of=("self",)).get(pk=found[0])
+        if current.status in OPEN_WORK:
+            return current
+    return None
+
+
+def _taken(row: tuple[int, int, datetime], *, reviewer: User, now: datetime, lease: datetime) -> Assignment:
+    article_id, assignment_id, assigned_at = row
     assignment = Assignment(
         pk=assignment_id,
         article_id=article_id,

@@ -80,6 +80,22 @@ def span_check_editable(*, article: Article, annotator: User) -> None:
         raise _locked()
 
 
+def span_check_writable(span: Span) -> None:
+    """Whether this span (locked) may be changed, its link included: not a gold span (curation writes
+    those), not a reviewer span that gold derives from (the gold's provenance would no longer hold; the
+    curator deletes that gold first), and not once its reviewer submitted the article."""
+    if span.is_gold:
+        raise DomainError("gold spans are changed in the article's curation", code="locked")
+    cited = Span.derived_from.through.objects.filter(to_span_id=span.pk).values_list("from_span_id", flat=True)
+    gold = cited.first()
+    if gold is not None:
+        raise DomainError(
+            f"the curator took this span into gold span #{gold}; it can change once that gold span is deleted",
+            code="locked",
+        )
+    span_check_editable(article=span.article, annotator=span.annotator)
+
+
 def _locked() -> DomainError:
     return DomainError(
         "you submitted this article; your annotations are locked until a curator reopens it",
@@ -146,7 +162,7 @@ def span_update(
     """Change a span's boundaries (with the new quote), label or note; bumps the version."""
     locked = span_lock(span)
     version_check(locked, version, what="span")
-    span_check_editable(article=locked.article, annotator=locked.annotator)
+    span_check_writable(locked)
     before = span_snapshot(locked)
     text_changed = start is not None or end is not None or quote is not None
     if text_changed:
@@ -179,7 +195,7 @@ def span_update(
 def span_delete(*, span: Span, actor: User, version: int | None) -> None:
     locked = span_lock(span)
     version_check(locked, version, what="span")
-    span_check_editable(article=locked.article, annotator=locked.annotator)
+    span_check_writable(locked)
     audit_record(
         actor=actor,
         action="span.delete",

@@ -317,7 +317,7 @@ def _curation_post(request: HttpRequest, article: Article, curator: User, labels
         if action == "delete":
             gold_id = number("gold")
             try:
-                gold_span_delete(span_id=gold_id if gold_id is not None else 0, curator=curator)
+                gold_span_delete(article=article, span_id=gold_id if gold_id is not None else 0, curator=curator)
             except DomainError as exc:
                 errors.by_key[f"delete:{gold_id}"] = exc.message
                 return errors

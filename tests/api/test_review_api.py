@@ -292,8 +292,23 @@ def test_review_curation_and_blind_review_end_to_end(personas: Personas) -> None
     assert fails(locked, 400, None)["code"] == "locked"
     back = ok(post(curator, f"/assignments/{b_assignment.pk}/reopen"))
     assert (back["id"], back["status"], back["submitted_at"]) == (b_assignment.pk, "assigned", None)
-    ok(other.patch(f"{API}/spans/{b_hours['id']}", change, format="json"))
     assert Article.objects.get(pk=article.pk).review_status == ArticleStatus.IN_REVIEW
+    # Not a span that gold derives from, though, while that gold stands (its provenance would not hold);
+    # the curator may drop that gold while the article is back in review, but writes none until it is ready.
+    cited = other.patch(f"{API}/spans/{b_hours['id']}", change, format="json")
+    assert fails(cited, 400, None)["message"].startswith(f"the curator took this span into gold span #{accepted['id']}")
+    assert other.delete(f"{API}/spans/{b_hours['id']}").status_code == 400
+    fails(post(curator, f"/articles/{article.pk}/gold", {"start": 0, "end": 6}), 409, None)
+    fails(post(curator, f"/articles/{article.pk}/curation/complete"), 409, None)
+    assert curator.delete(f"{API}/gold/{accepted['id']}").status_code == 204
+    ok(other.patch(f"{API}/spans/{b_hours['id']}", change, format="json"))
+    # Gold spans themselves change only in curation, not through the span endpoints (their annotator is the
+    # curator).
+    gold_patch = {"note": "x", "version": Span.objects.get(pk=written["id"]).version}
+    refused = curator.patch(f"{API}/spans/{written['id']}", gold_patch, format="json")
+    assert fails(refused, 400, None)["code"] == "locked"
+    assert curator.delete(f"{API}/spans/{written['id']}").status_code == 400
+    assert Span.objects.filter(pk=written["id"]).exists()
 
     # A manager moves the reopened work to a third reviewer.
     third = third_annotator(personas)

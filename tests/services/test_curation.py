@@ -154,7 +154,7 @@ def test_the_curator_edits_or_writes_a_new_gold_span(team: Team) -> None:
     )
     assert fresh.quote == "Officials"
     assert ClaimLink.objects.get(span=fresh).source == LinkSource.NO_MATCH
-    gold_span_delete(span_id=fresh.pk, curator=team.curator)
+    gold_span_delete(article=article, span_id=fresh.pk, curator=team.curator)
     assert not Span.objects.filter(pk=fresh.pk).exists()
 
 
@@ -191,7 +191,14 @@ def test_gold_cannot_derive_from_another_articles_or_an_unsubmitted_span(team: T
     curation_start(article=article, curator=team.curator)
     with pytest.raises(DomainError) as caught:
         gold_span_create(article=article, curator=team.curator, fields=GoldFields(from_span=foreign.pk))
-    assert caught.value.field == "derived_from"
+    assert caught.value.field == "from_span"
+    fields = GoldFields(start=0, end=9, derived_from=(foreign.pk,))
+    with pytest.raises(DomainError) as caught:
+        gold_span_create(article=article, curator=team.curator, fields=fields)
+    assert (caught.value.field, caught.value.message) == (
+        "derived_from",
+        f"span #{foreign.pk} is not a submitted reviewer span of this article",
+    )
 
 
 def test_curation_waits_for_all_k_reviewers(team: Team) -> None:
