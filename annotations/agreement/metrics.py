@@ -42,7 +42,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 # Part of every fingerprint: bump it when a definition here changes, so stored snapshots are recomputed.
-METRICS_VERSION = 1
+METRICS_VERSION = 2  # 2: span F1 undefined, not 1, in resamples without a reviewer pair
 DEFAULT_SEED = 20260301
 DEFAULT_RESAMPLES = 1000
 DEFAULT_LEVEL = 0.95
@@ -620,10 +620,13 @@ def _ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def _f1_values(matched: FloatArray, spans: FloatArray) -> FloatArray:
-    """2 matched / (n_a + n_b), 1.0 where neither side marked anything (the span_prf convention)."""
+def _f1_values(matched: FloatArray, spans: FloatArray, articles: FloatArray | None = None) -> FloatArray:
+    """2 matched / (n_a + n_b), 1.0 where neither side marked anything (the span_prf convention); NaN where
+    `articles`, the number of articles with a reviewer pair in the (re)sample, is 0: a resample that drew
+    none of a pair's articles measures nothing, it is not perfect agreement."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(spans > 0, 2.0 * matched / spans, 1.0)
+        values = np.where(spans > 0, 2.0 * matched / spans, 1.0)
+    return values if articles is None else np.where(articles > 0, values, np.nan)
 
 
 def _finite(value: float | np.floating[Any]) -> float | None:
@@ -1024,6 +1027,7 @@ def agreement_report(
     sums.linear("exact", matched_exact.sum(axis=1))
     sums.linear("overlap", matched_overlap.sum(axis=1))
     sums.linear("spans", spans_both.sum(axis=1))
+    sums.linear("paired", pair_present.any(axis=1).astype(np.float64))
     sums.linear("alpha_n", alpha_n)
     sums.linear("alpha_disagree", alpha_disagree)
     sums.linear("fleiss_units", fleiss_units)
@@ -1040,6 +1044,7 @@ def agreement_report(
             ("exact", matched_exact),
             ("overlap", matched_overlap),
             ("spans", spans_both),
+            ("paired", pair_present.astype(np.float64)),
             ("link_n", link_n),
             ("link_agree", link_agree),
         ):
@@ -1054,8 +1059,8 @@ def agreement_report(
             articles=int(pair_present[:, p].sum()),
             exact=SpanTotals.of(int(matched_exact[:, p].sum()), int(spans_a[:, p].sum()), int(spans_b[:, p].sum())),
             overlap=SpanTotals.of(int(matched_overlap[:, p].sum()), int(spans_a[:, p].sum()), int(spans_b[:, p].sum())),
-            f1_exact=_estimate(_f1_values(s[f"exact/{p}"], s[f"spans/{p}"]), level),
-            f1_overlap=_estimate(_f1_values(s[f"overlap/{p}"], s[f"spans/{p}"]), level),
+            f1_exact=_estimate(_f1_values(s[f"exact/{p}"], s[f"spans/{p}"], s[f"paired/{p}"]), level),
+            f1_overlap=_estimate(_f1_values(s[f"overlap/{p}"], s[f"spans/{p}"], s[f"paired/{p}"]), level),
             link_pairs=int(link_n[:, p].sum()),
             link_percent_agreement=_estimate(_ratio(s[f"link_agree/{p}"], s[f"link_n/{p}"]), level),
             link_kappa=_estimate(_kappa_values(s[f"link_n/{p}"], s[f"link_agree/{p}"], s[f"chance/{p}"]), level),
@@ -1092,8 +1097,8 @@ def agreement_report(
         resamples=resamples,
         level=level,
         seed=seed,
-        span_f1_exact=_estimate(_f1_values(s["exact"], s["spans"]), level),
-        span_f1_overlap=_estimate(_f1_values(s["overlap"], s["spans"]), level),
+        span_f1_exact=_estimate(_f1_values(s["exact"], s["spans"], s["paired"]), level),
+        span_f1_overlap=_estimate(_f1_values(s["overlap"], s["spans"], s["paired"]), level),
         link_units=int(units_per_article.sum()),
         link_pairable_values=int(alpha_n.sum()),
         link_percent_agreement=_estimate(_ratio(s["alpha_n"] - s["alpha_disagree"], s["alpha_n"]), level),

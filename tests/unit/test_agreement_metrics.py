@@ -539,7 +539,9 @@ def test_report_empty_input():
     report = agreement_report({}, resamples=10)
     assert report.articles_count == 0
     assert report.link_alpha.value is None
-    assert report.span_f1_overlap.value == 1.0  # nothing marked by anyone: the span_prf convention
+    assert report.span_f1_overlap.value is None  # no article with two reviewers: nothing measured
+    both_silent = agreement_report({1: {"a": [], "b": []}}, resamples=10)
+    assert both_silent.span_f1_overlap.value == 1.0  # a pair that marked nothing: the span_prf convention
 
 
 def test_inputs_fingerprint_is_canonical_and_sensitive():
@@ -557,3 +559,22 @@ def test_inputs_fingerprint_is_canonical_and_sensitive():
     assert inputs_fingerprint(one, text_lengths={1: 40, 2: 9}) != inputs_fingerprint(one)
     as_text: dict[str, dict[str, list[SpanItem]]] = {"1": one[1]}
     assert inputs_fingerprint(as_text) != inputs_fingerprint({1: one[1]})
+
+
+def test_a_resample_without_a_pairs_articles_leaves_its_span_f1_undefined() -> None:
+    """Reviewers 1 and 3 share one article, where their F1 is 0; a resample that does not draw it measures
+    nothing for them. It used to count as F1 = 1, so their interval always reached 1.0."""
+    ids = iter(range(1, 1_000))
+
+    def span(reviewer: int, start: int, end: int) -> SpanItem:
+        return SpanItem(id=next(ids), reviewer=reviewer, start=start, end=end, link=None)
+
+    articles = {a: {1: [span(1, 0, 5)], 2: [span(2, 0, 5)]} for a in range(20)}
+    articles[99] = {1: [span(1, 0, 5)], 3: [span(3, 10, 15)]}
+    report = agreement_report(articles, text_lengths=dict.fromkeys(articles, 50), resamples=500)
+    (pair,) = [p for p in report.pairs if (p.reviewer_a, p.reviewer_b) == (1, 3)]
+    assert (pair.f1_exact.value, pair.f1_exact.low, pair.f1_exact.high) == (0.0, 0.0, 0.0)
+    drawn = 500 - round(500 * (1 - 1 / 21) ** 21)  # about 64 % of resamples draw article 99
+    assert abs(pair.f1_exact.resamples_defined - drawn) < 40
+    (agreeing,) = [p for p in report.pairs if (p.reviewer_a, p.reviewer_b) == (1, 2)]
+    assert agreeing.f1_exact.value == 1.0
