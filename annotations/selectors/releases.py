@@ -22,7 +22,6 @@ from django.db import connection
 from annotations.domain import ArticleStatus, AssignmentStatus, ReleaseStatus
 from annotations.exports.records import ReleaseArticle, ReleaseClaim, ReleaseSpan
 from annotations.models import (
-    Adjudication,
     Article,
     Assignment,
     CanonicalClaim,
@@ -90,17 +89,15 @@ def _spans_sql(condition: str) -> str:
         SELECT s.id, s.article_id, a.external_id, a.sha256, a.source_url, s.start, s."end", s.quote, s.prefix,
             s.suffix, s.label, s.note, s.is_gold, l.claim_id, coalesce(c.text, ''), l.source, l.suggestion_rank,
             l.suggestion_score, coalesce(l.suggestion_model, ''), u.username,
-            coalesce(d.reviewers, ARRAY[]::text[]), coalesce(d.ids, ARRAY[]::integer[]), cu.username,
+            coalesce(d.reviewers, ARRAY[]::text[]), coalesce(d.ids, ARRAY[]::integer[]),
             {_UTC.format("s.created_at")}, {_UTC.format("s.updated_at")}
         FROM {Span._meta.db_table} s
         JOIN {Article._meta.db_table} a ON a.id = s.article_id
         JOIN {User._meta.db_table} u ON u.id = s.annotator_id
         LEFT JOIN {ClaimLink._meta.db_table} l ON l.span_id = s.id
         LEFT JOIN {CanonicalClaim._meta.db_table} c ON c.id = l.claim_id
-        LEFT JOIN {Adjudication._meta.db_table} j ON j.article_id = s.article_id
-        LEFT JOIN {User._meta.db_table} cu ON cu.id = j.curator_id
         LEFT JOIN LATERAL (
-            SELECT array_agg(DISTINCT du.username ORDER BY du.username) AS reviewers,
+            SELECT array_agg(DISTINCT du.username) AS reviewers,
                 array_agg(ds.id ORDER BY ds.id) AS ids
             FROM {_DERIVED} f
             JOIN {Span._meta.db_table} ds ON ds.id = f.to_span_id
@@ -135,7 +132,7 @@ def release_spans(
     for row in _stream(_spans_sql(condition), params):
         (
             span_id, article_id, external_id, sha256, url, start, end, quote, prefix, suffix, label, note, is_gold,
-            claim_id, claim_text, source, rank, score, model, username, derived_reviewers, derived_ids, curator,
+            claim_id, claim_text, source, rank, score, model, username, derived_reviewers, derived_ids,
             created_at, updated_at,
         ) = row  # fmt: skip
         yield ReleaseSpan(
@@ -158,8 +155,9 @@ def release_spans(
             suggestion_rank=rank,
             suggestion_score=score,
             suggestion_model=model,
-            reviewers=tuple(map(person, derived_reviewers)) if is_gold else (person(username),),
-            curator=person(username) if is_gold else (person(curator) if curator else None),
+            # Sorted after the mapping: in the order of the real names, the pseudonyms would give those away.
+            reviewers=tuple(sorted(map(person, derived_reviewers))) if is_gold else (person(username),),
+            curator=person(username) if is_gold else None,  # the gold's author; a reviewer span has none
             derived_from=tuple(derived_ids),
             created_at=created_at,
             updated_at=updated_at,

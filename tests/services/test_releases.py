@@ -96,6 +96,31 @@ def test_people_are_pseudonyms_in_every_file(curated: Team) -> None:
         assert f'"{username}"' not in text
     spans = [json.loads(line) for line in (folder / "spans.jsonl").read_text().splitlines()]
     assert all(name.startswith("reviewer-") for s in spans for name in s["reviewers"])
+    # A gold span's reviewers are in pseudonym order: in the order of their real names, the order would tell
+    # anyone who knows the team which pseudonym is whom.
+    assert any(len(s["reviewers"]) == 2 for s in spans)
+    assert all(s["reviewers"] == sorted(s["reviewers"]) for s in spans)
+    assert all(s["curator"] is not None for s in spans if s["is_gold"])
+
+
+def test_a_gold_spans_reviewers_are_ordered_by_pseudonym_not_by_name(curated: Team) -> None:
+    from annotations.selectors.releases import release_spans
+
+    backwards = {"ann": "reviewer-2", "bob": "reviewer-1"}  # the names' order reversed
+    filters = release_filters_clean({}, project=curated.project)
+    with transaction.atomic():
+        spans = list(release_spans(project=curated.project, filters=filters, person=lambda n: backwards.get(n, n)))
+    both = [s.reviewers for s in spans if s.is_gold and len(s.reviewers) == 2]
+    assert both
+    assert all(reviewers == ("reviewer-1", "reviewer-2") for reviewers in both)
+
+
+def test_a_reviewer_span_has_no_curator(curated: Team) -> None:
+    folder = release_path(build(curated, scope="submitted"))
+    spans = [json.loads(line) for line in (folder / "spans.jsonl").read_text().splitlines()]
+    reviewer_spans = [s for s in spans if not s["is_gold"]]
+    assert len(reviewer_spans) == 3
+    assert [s["curator"] for s in reviewer_spans] == [None, None, None]
 
 
 def test_a_published_release_never_changes(curated: Team) -> None:
