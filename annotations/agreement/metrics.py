@@ -1027,7 +1027,7 @@ def agreement_report(
     sums.linear("exact", matched_exact.sum(axis=1))
     sums.linear("overlap", matched_overlap.sum(axis=1))
     sums.linear("spans", spans_both.sum(axis=1))
-    sums.linear("paired", pair_present.any(axis=1).astype(np.float64))
+    sums.linear("paired", np.asarray(pair_present.any(axis=1), dtype=np.float64))
     sums.linear("alpha_n", alpha_n)
     sums.linear("alpha_disagree", alpha_disagree)
     sums.linear("fleiss_units", fleiss_units)

@@ -107,10 +107,14 @@ def build_manifest(
     }
 
 
-def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
-    """Write manifest.json and the README.md datasheet made from it (neither is listed in the manifest)."""
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (folder / README).write_text(datasheet(manifest), encoding="utf-8")
+def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Write the README.md datasheet made from the manifest, then manifest.json with the README's sha256
+    (`readme_sha256`; neither file is listed under `files`); returns the manifest as written."""
+    readme = datasheet(manifest).encode("utf-8")
+    written = {**manifest, "readme_sha256": hashlib.sha256(readme).hexdigest()}
+    (folder / README).write_bytes(readme)
+    (folder / MANIFEST).write_text(json.dumps(written, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return written
 
 
 def datasheet(manifest: Mapping[str, Any]) -> str:
@@ -181,7 +185,7 @@ def datasheet(manifest: Mapping[str, Any]) -> str:
 
 def verify(folder: Path) -> list[str]:
     """What is wrong with a release folder against its manifest.json: missing, extra, resized or changed
-    files. An empty list means every file is present and intact (manifest.json and README.md aside)."""
+    files, README.md included. An empty list means every file is present and intact."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -206,6 +210,12 @@ def verify(folder: Path) -> list[str]:
             problems.append(f"{name}: {size} bytes, the manifest says {entry.get('bytes')}")
         if not isinstance(entry, dict) or entry.get("sha256") != sha256_file(path):
             problems.append(f"{name}: sha256 differs from the manifest")
+    readme = manifest.get("readme_sha256")
+    if isinstance(readme, str):  # releases made before it was recorded have none
+        if not (folder / README).is_file():
+            problems.append(f"{README}: missing")
+        elif sha256_file(folder / README) != readme:
+            problems.append(f"{README}: sha256 differs from the manifest")
     listed = set(files) | {MANIFEST, README}
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()

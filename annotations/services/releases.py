@@ -9,6 +9,7 @@ all of them (and the manifest) are complete, then made read-only. People are pse
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -210,12 +211,11 @@ def _build(release_id: int) -> DatasetRelease | None:
             if not outer:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             manifest = _write_files(release, scratch)
-        if target.exists():
+        _seal(scratch)
+        if target.exists():  # left by a build that died between its rename and publishing
             shutil.rmtree(target)
         scratch.rename(target)
-        for path in target.rglob("*"):
-            if path.is_file():
-                path.chmod(0o444)
+        _fsync(target.parent)  # the rename itself is on disk before the row says published
     except Exception as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         log.exception("release %s failed", release_id)
@@ -234,6 +234,27 @@ def _build(release_id: int) -> DatasetRelease | None:
         agreement_snapshot_id=manifest["agreement"].get("snapshot_id"),
     )
     return DatasetRelease.objects.get(pk=release_id)
+
+
+def _seal(folder: Path) -> None:
+    """Flush every file and folder of a finished release to disk, and make the files read-only. The folders
+    stay writable, so that removing a data folder needs no chmod; a file removed or replaced anyway is
+    caught by `verify_release` against the manifest, and the manifest's hashes are in the database too."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+            path.chmod(0o444)
+    for path in sorted([folder, *(p for p in folder.rglob("*") if p.is_dir())], key=lambda p: -len(p.parts)):
+        _fsync(path)
+
+
+def _fsync(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _agreement(project: Project) -> dict[str, Any]:
@@ -337,8 +358,7 @@ def _write_files(release: DatasetRelease, folder: Path) -> dict[str, Any]:
         software={"name": SOFTWARE.name, "version": SOFTWARE.version, "homepage": SOFTWARE.homepage},
         parquet_schema=SCHEMA_DESCRIPTION,
     )
-    write_manifest(folder, manifest)
-    return manifest
+    return write_manifest(folder, manifest)
 
 
 def release_verify(folder: Path) -> list[str]:

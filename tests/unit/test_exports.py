@@ -541,8 +541,7 @@ def release_folder(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
         software={"name": "factcheck", "version": "0.1.0"},
         parquet_schema=SCHEMA_DESCRIPTION,
     )
-    write_manifest(folder, manifest)
-    return folder, manifest
+    return folder, write_manifest(folder, manifest)
 
 
 def test_manifest_lists_every_file_and_verifies_clean(tmp_path: Path) -> None:
@@ -576,6 +575,16 @@ def test_verify_reports_a_tampered_missing_and_extra_file(tmp_path: Path) -> Non
         "spans.parquet: missing",
         "claim-retrieval/notes.txt: not in the manifest",
     ]
+
+
+def test_verify_checks_the_datasheet_against_the_manifest(tmp_path: Path) -> None:
+    folder, manifest = release_folder(tmp_path)
+    readme = folder / "README.md"
+    assert manifest["readme_sha256"] == hashlib.sha256(readme.read_bytes()).hexdigest()
+    readme.write_text(readme.read_text(encoding="utf-8").replace("release", "edition"), encoding="utf-8")
+    assert verify(folder) == ["README.md: sha256 differs from the manifest"]
+    readme.unlink()
+    assert verify(folder) == ["README.md: missing"]
 
 
 def test_verify_refuses_paths_outside_the_folder(tmp_path: Path) -> None:
