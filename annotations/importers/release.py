@@ -41,7 +41,12 @@ def _int(value: Any) -> int | None:
 
 
 def parse_spans_jsonl(data: bytes, source_name: str) -> Iterator[ImportedSpan | Problem]:
-    for number, raw in enumerate(data.decode("utf-8").splitlines(), start=1):
+    for number, raw_bytes in enumerate(data.splitlines(), start=1):
+        try:
+            raw = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield Problem(source_name=source_name, line=number, message=f"not UTF-8 (byte {error.start + 1})")
+            continue
         if not raw.strip():
             continue
         try:
@@ -49,8 +54,11 @@ def parse_spans_jsonl(data: bytes, source_name: str) -> Iterator[ImportedSpan | 
         except json.JSONDecodeError as error:
             yield Problem(source_name=source_name, line=number, message=f"not JSON: {error.msg}")
             continue
+        if not isinstance(row, dict):
+            yield Problem(source_name=source_name, line=number, message="expected a JSON object (one span per line)")
+            continue
         start, end = _int(row.get("start")), _int(row.get("end"))
-        if not isinstance(row, dict) or start is None or end is None or not isinstance(row.get("quote"), str):
+        if start is None or end is None or not isinstance(row.get("quote"), str):
             yield Problem(source_name=source_name, line=number, field="start", message="needs start, end and quote")
             continue
         yield ImportedSpan(
@@ -74,11 +82,14 @@ def parse_spans_jsonl(data: bytes, source_name: str) -> Iterator[ImportedSpan | 
         )
 
 
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """A JSON-LD value that may be one node, a list of nodes, or IRIs (strings): its nodes."""
+    values = value if isinstance(value, list) else [value]
+    return [item for item in values if isinstance(item, dict)]
+
+
 def _selector(target: dict[str, Any], kind: str) -> dict[str, Any]:
-    selectors = target.get("selector", [])
-    if isinstance(selectors, dict):
-        selectors = [selectors]
-    return next((s for s in selectors if isinstance(s, dict) and s.get("type") == kind), {})
+    return next((s for s in _objects(target.get("selector")) if s.get("type") == kind), {})
 
 
 def parse_annotations_jsonld(data: bytes, source_name: str) -> Iterator[ImportedSpan | Problem]:
@@ -89,27 +100,34 @@ def parse_annotations_jsonld(data: bytes, source_name: str) -> Iterator[Imported
         return
     first = document.get("first", {}) if isinstance(document, dict) else {}
     items = first.get("items", []) if isinstance(first, dict) else []
+    if not isinstance(items, list) or not items:
+        yield Problem(
+            source_name=source_name, field="first", message="no annotations (an AnnotationCollection's first.items)"
+        )
+        return
     for number, annotation in enumerate(items, start=1):
-        target = annotation.get("target", {}) if isinstance(annotation, dict) else {}
+        # The model allows a target, a body or a generator to be an IRI alone; none of those anchors a span.
+        targets = _objects(annotation.get("target")) if isinstance(annotation, dict) else []
+        target = targets[0] if targets else {}
         position, quote = _selector(target, "TextPositionSelector"), _selector(target, "TextQuoteSelector")
         start, end = _int(position.get("start")), _int(position.get("end"))
-        if start is None or end is None or not isinstance(quote.get("exact"), str):
+        if not isinstance(annotation, dict) or start is None or end is None or not isinstance(quote.get("exact"), str):
             yield Problem(
                 source_name=source_name,
                 line=number,
                 field="selector",
-                message="needs a TextPositionSelector and a TextQuoteSelector",
+                message="needs a target with a TextPositionSelector and a TextQuoteSelector",
             )
             continue
-        bodies = annotation.get("body", [])
-        bodies = [bodies] if isinstance(bodies, dict) else bodies
+        bodies = _objects(annotation.get("body"))
         claim = next((b for b in bodies if b.get("type") == "SpecificResource"), None)
         texts = {b.get("purpose"): b.get("value", "") for b in bodies if b.get("type") == "TextualBody"}
         tags = [b.get("value", "") for b in bodies if b.get("type") == "TextualBody" and b.get("purpose") == "tagging"]
         claim_id = None
         if claim is not None and str(claim.get("source", "")).startswith(CLAIM_URN):
             tail = str(claim["source"])[len(CLAIM_URN) :]
-            claim_id = int(tail) if tail.isdigit() else None
+            claim_id = int(tail) if tail.isascii() and tail.isdigit() else None
+        generator = next(iter(_objects(claim.get("generator"))), {}) if claim is not None else {}
         no_match = annotation.get("motivation") == "assessing"
         yield ImportedSpan(
             line=number,
@@ -120,7 +138,7 @@ def parse_annotations_jsonld(data: bytes, source_name: str) -> Iterator[Imported
             quote=quote["exact"],
             prefix=str(quote.get("prefix", "")),
             suffix=str(quote.get("suffix", "")),
-            label=next((t for t in tags if t != NO_MATCH), ""),
+            label=str(next((t for t in tags if t != NO_MATCH), "")),
             note=str(texts.get("commenting", "")),
             is_gold=True,
             claim_id=claim_id,
@@ -129,5 +147,5 @@ def parse_annotations_jsonld(data: bytes, source_name: str) -> Iterator[Imported
             link_source="no_match" if no_match else ("search" if claim_id is not None else None),
             suggestion_rank=None,
             suggestion_score=None,
-            suggestion_model=str((claim or {}).get("generator", {}).get("name", "")) if claim else "",
+            suggestion_model=str(generator.get("name", "")),
         )

@@ -398,6 +398,11 @@ class _ArticleIndex:
         ]
         return fits[0] if len(fits) == 1 else None
 
+    def holds(self, pk: int, span: ImportedSpan) -> bool:
+        """Whether the article's text holds the span's quote at its offsets."""
+        text = self._texts_of([pk])[pk]
+        return 0 <= span.start < span.end <= len(text) and text[span.start : span.end] == span.quote
+
     def _texts_of(self, pks: list[int]) -> dict[int, str]:
         missing = [pk for pk in pks if pk not in self._texts]
         for start in range(0, len(missing), 1_000):
@@ -448,6 +453,9 @@ def release_spans_import(*, project: Project, actor: User, data: bytes, source_n
                     message="no article of this project holds this span (import the release's articles.jsonl first)",
                 )
             )
+        elif not articles.holds(article_id, span):
+            message = f"the article's text at {span.start}..{span.end} is not this span's quote"
+            problems.append(Problem(source_name=source_name, line=span.line, field="quote", message=message))
         elif span.link_source not in (None, *LinkSource) or (
             span.link_source == LinkSource.SUGGESTION and not span.suggestion_rank
         ):

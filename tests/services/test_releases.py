@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -22,6 +23,7 @@ from annotations.services.releases import (
     release_create,
     release_filters_clean,
     release_path,
+    release_spans_import,
     release_verify,
 )
 from tests.services.test_curation import TEXT, Team
@@ -245,3 +247,55 @@ def test_a_release_import_that_cannot_place_a_span_writes_nothing(curated: Team,
         call_command("import_release", str(out), "--project", target.slug)
     assert Article.objects.filter(project=target).count() == 1  # the articles went in first, as reported
     assert not Span.objects.filter(article__project=target).exists()
+
+
+def _exported(curated: Team, tmp_path: Path, name: str) -> bytes:
+    out = tmp_path / "release"
+    call_command("export_release", curated.project.slug, "--out", str(out), "--scope", "submitted")
+    return (out / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("damage", "field", "message"),
+    [
+        (lambda line: b"\xff\xfe" + line, None, "not UTF-8 (byte 1)"),
+        (lambda line: b"[1, 2]", None, "expected a JSON object (one span per line)"),
+        (lambda line: line.replace(b'"start":', b'"start":1,"x":'), "quote", "is not this span's quote"),
+    ],
+    ids=["bytes", "array", "offsets"],
+)
+def test_a_bad_spans_jsonl_line_is_reported_by_line_and_field(
+    curated: Team, tmp_path: Path, damage: Callable[[bytes], bytes], field: str | None, message: str
+) -> None:
+    from annotations.models import Span
+
+    lines = _exported(curated, tmp_path, "spans.jsonl").splitlines()
+    before = Span.objects.count()
+    data = b"\n".join([lines[0], damage(lines[1]), *lines[2:]])
+    with pytest.raises(DomainError) as caught:
+        release_spans_import(project=curated.project, actor=curated.manager, data=data, source_name="spans.jsonl")  # type: ignore[attr-defined]
+    (problem,) = caught.value.details["problems"]
+    assert (problem["line"], problem["field"]) == (2, field)
+    assert message in problem["message"]
+    assert Span.objects.count() == before
+
+
+def test_web_annotations_with_iris_where_nodes_were_expected_are_reported_not_crashed_on(
+    curated: Team, tmp_path: Path
+) -> None:
+    document = json.loads(_exported(curated, tmp_path, "annotations.jsonld"))
+    items = document["first"]["items"]
+    items[0]["target"] = "https://news.example/a"  # a target may be an IRI alone: no selectors to anchor by
+    for body in items[1]["body"]:
+        if body.get("type") == "SpecificResource":
+            body["generator"] = "https://models.example/e5"  # an IRI, not a Software node
+            body["source"] = "urn:factcheck:claim:\u00b2"  # a superscript two is a "digit" to str.isdigit
+    items[1]["body"].append("https://claims.example/1")
+    data = json.dumps(document).encode()
+    with pytest.raises(DomainError) as caught:
+        release_spans_import(
+            project=curated.project, actor=curated.manager, data=data, source_name="annotations.jsonld"
+        )  # type: ignore[attr-defined]
+    (problem,) = caught.value.details["problems"]  # the second annotation, with its IRIs, still parsed
+    assert (problem["file"], problem["line"], problem["field"]) == ("annotations.jsonld", 1, "selector")
+    assert problem["message"] == "needs a target with a TextPositionSelector and a TextQuoteSelector"
