@@ -292,10 +292,9 @@ def test_web_annotations_with_iris_where_nodes_were_expected_are_reported_not_cr
             body["source"] = "urn:factcheck:claim:\u00b2"  # a superscript two is a "digit" to str.isdigit
     items[1]["body"].append("https://claims.example/1")
     data = json.dumps(document).encode()
+    manager = curated.manager  # type: ignore[attr-defined]
     with pytest.raises(DomainError) as caught:
-        release_spans_import(
-            project=curated.project, actor=curated.manager, data=data, source_name="annotations.jsonld"
-        )  # type: ignore[attr-defined]
+        release_spans_import(project=curated.project, actor=manager, data=data, source_name="annotations.jsonld")
     (problem,) = caught.value.details["problems"]  # the second annotation, with its IRIs, still parsed
     assert (problem["file"], problem["line"], problem["field"]) == ("annotations.jsonld", 1, "selector")
     assert problem["message"] == "needs a target with a TextPositionSelector and a TextQuoteSelector"
