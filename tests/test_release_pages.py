@@ -91,7 +91,7 @@ def test_building_then_published(curated: Team) -> None:
     html = client.get(url(curated)).content.decode()
     assert 'data-status="building"' in html
     assert 'hx-trigger="load delay:2s"' in html
-    assert f'hx-get="{url(curated)}list/"' in html
+    assert f'hx-get="{url(curated)}list/?page=1"' in html
 
     release_build(release_id=release.pk)
     fragment = logged_in(curated.curator).get(url(curated) + "list/").content.decode()
@@ -122,3 +122,20 @@ def test_project_home_and_nav_link_to_it(curated: Team) -> None:
     for user, linked in [(manager(curated), True), (curated.curator, True), (curated.a, False)]:
         html = logged_in(user).get(f"/projects/{curated.project.pk}/").content.decode()
         assert (f'href="{url(curated)}"' in html) is linked
+
+
+def test_ten_releases_a_page_newest_first(curated: Team) -> None:
+    from annotations.services.releases import release_create, release_filters_clean
+
+    filters = release_filters_clean({}, project=curated.project)
+    for _ in range(12):
+        release_create(project=curated.project, actor=manager(curated), filters=filters, dispatch=False)
+    DatasetRelease.objects.update(status="failed", error="not built in this test")
+    client = logged_in(curated.curator)
+    first = client.get(url(curated)).content.decode()
+    assert re.findall(r'data-version="(\d+)"', first) == [str(v) for v in range(12, 2, -1)]
+    assert "Page 1 of 2" in first
+    assert 'href="?page=2"' in first
+    second = client.get(url(curated) + "?page=2").content.decode()
+    assert re.findall(r'data-version="(\d+)"', second) == ["2", "1"]
+    assert re.findall(r'data-version="(\d+)"', client.get(url(curated) + "list/?page=2").content.decode()) == ["2", "1"]

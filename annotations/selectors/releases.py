@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import QuerySet
 
 from annotations.domain import ArticleStatus, AssignmentStatus, ReleaseStatus
 from annotations.exports.records import ReleaseArticle, ReleaseClaim, ReleaseSpan
@@ -239,8 +240,9 @@ def suggestion_models(*, project: Project, filters: ReleaseFilters) -> list[str]
         return [row[0] for row in cursor.fetchall()]
 
 
-def releases_of(*, project: Project) -> list[DatasetRelease]:
-    return list(DatasetRelease.objects.filter(project=project).select_related("created_by").order_by("-version"))
+def releases_of(*, project: Project) -> QuerySet[DatasetRelease]:
+    """The project's releases, newest first (a query: page it)."""
+    return DatasetRelease.objects.filter(project=project).select_related("created_by").order_by("-version")
 
 
 def release_for(*, project: Project, version: int) -> DatasetRelease | None:

@@ -1,6 +1,7 @@
 """The dataset releases page: the project's releases (status, progress while building, counts, the manifest's
 agreement figures, a download link per file) and, for managers, a "New release" form whose problems show
-beside their fields. While a release is building, the list refreshes itself every 2 seconds (htmx)."""
+beside their fields. While a release is building, the list refreshes itself every 2 seconds (htmx). Ten
+releases a page, newest first."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +23,7 @@ from annotations.ui.scope import project_or_404, signed_in
 
 FORM_FIELDS = ("scope", "include_reviewer_spans", "published_from", "published_to", "labels")
 POLL_SECONDS = 2
+PAGE_SIZE = 10
 
 
 EXTRA_FILES = ("manifest.json", "README.md")
@@ -39,9 +42,9 @@ def release_files(release: DatasetRelease) -> list[dict[str, Any]]:
     return listed
 
 
-def _rows(project: Project) -> tuple[list[dict[str, Any]], bool]:
+def _rows(project: Project, page: Page[DatasetRelease]) -> tuple[list[dict[str, Any]], bool]:
     rows: list[dict[str, Any]] = []
-    for release in releases_of(project=project):
+    for release in page:
         agreement = release.manifest.get("agreement", {}) if release.status == ReleaseStatus.PUBLISHED else {}
         rows.append(
             {
@@ -55,9 +58,10 @@ def _rows(project: Project) -> tuple[list[dict[str, Any]], bool]:
     return rows, building
 
 
-def _list_context(project: Project) -> dict[str, Any]:
-    rows, building = _rows(project)
-    return {"project": project, "rows": rows, "building": building, "poll_seconds": POLL_SECONDS}
+def _list_context(project: Project, request: HttpRequest) -> dict[str, Any]:
+    page = Paginator(releases_of(project=project), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows, building = _rows(project, page)
+    return {"project": project, "rows": rows, "page": page, "building": building, "poll_seconds": POLL_SECONDS}
 
 
 def _raw(request: HttpRequest) -> dict[str, Any]:
@@ -91,7 +95,7 @@ def releases_page(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, f"Release {release.version} is building; this page follows its progress.")
             return redirect("releases", project.pk)
     context = {
-        **_list_context(project),
+        **_list_context(project, request),
         "role": role.value,
         "is_manager": role.at_least(Role.MANAGER),
         "scopes": SCOPES,
@@ -106,7 +110,7 @@ def releases_page(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_GET
 def releases_fragment(request: HttpRequest, project_id: int) -> HttpResponse:
     project, _ = project_or_404(request, project_id, needs=Role.CURATOR)
-    return render(request, "releases/_list.html", _list_context(project))
+    return render(request, "releases/_list.html", _list_context(project, request))
 
 
 __all__ = ["releases_fragment", "releases_page"]
