@@ -410,22 +410,31 @@ class _ArticleIndex:
         return self._texts
 
 
-def _claim_for(project: Project, span: ImportedSpan, actor: User, made: dict[str, CanonicalClaim]) -> CanonicalClaim:
-    """The claim a span links to, in this project's claim base: the same id when it holds the same text,
-    else the claim with that text, else a new one written from it."""
-    base = project.claim_base_id
-    normalized = claim_normalized_text(span.claim_text)
-    if span.claim_id is not None:
-        same = CanonicalClaim.objects.filter(pk=span.claim_id, claim_base_id=base).first()
+class _Claims:
+    """The claims the imported links point to, in the target project's claim base: the same id when it holds
+    the same text, else the claim with that text, else a new one written from it. Existing claims are read
+    in two queries for the whole file."""
+
+    def __init__(self, project: Project, spans: list[ImportedSpan], actor: User) -> None:
+        self.base, self.actor = project.claim_base_id, actor
+        ids = {span.claim_id for span in spans if span.claim_id is not None}
+        self.by_id = CanonicalClaim.objects.filter(claim_base_id=self.base).in_bulk(ids)
+        texts = {claim_normalized_text(span.claim_text) for span in spans if span.claim_text}
+        self.by_text = {
+            claim.normalized_text: claim
+            for claim in CanonicalClaim.objects.filter(claim_base_id=self.base, normalized_text__in=texts)
+        }
+
+    def for_span(self, span: ImportedSpan) -> CanonicalClaim:
+        normalized = claim_normalized_text(span.claim_text)
+        same = self.by_id.get(span.claim_id) if span.claim_id is not None else None
         if same is not None and (not span.claim_text or same.normalized_text == normalized):
             return same
-    if normalized in made:
-        return made[normalized]
-    found = CanonicalClaim.objects.filter(claim_base_id=base, normalized_text=normalized).first()
-    if found is None:
-        found = claim_create(claim_base_id=base, fields=ClaimFields(text=span.claim_text), actor=actor)
-    made[normalized] = found
-    return found
+        found = self.by_text.get(normalized)
+        if found is None:
+            found = claim_create(claim_base_id=self.base, fields=ClaimFields(text=span.claim_text), actor=self.actor)
+            self.by_text[normalized] = found
+        return found
 
 
 @transaction.atomic
@@ -476,34 +485,44 @@ def release_spans_import(*, project: Project, actor: User, data: bytes, source_n
             field=first.field,
             problems=[p.as_dict() for p in problems[:100]],
         )
-    made: dict[str, CanonicalClaim] = {}
-    for span, article_id in placed:
-        row = Span.objects.create(
-            article_id=article_id,
-            annotator=actor,
-            start=span.start,
-            end=span.end,
-            quote=span.quote,
-            prefix=span.prefix,
-            suffix=span.suffix,
-            label=span.label,
-            note=span.note,
-            is_gold=span.is_gold,
-        )
+    rows = Span.objects.bulk_create(
+        [
+            Span(
+                article_id=article_id,
+                annotator=actor,
+                start=span.start,
+                end=span.end,
+                quote=span.quote,
+                prefix=span.prefix,
+                suffix=span.suffix,
+                label=span.label,
+                note=span.note,
+                is_gold=span.is_gold,
+            )
+            for span, article_id in placed
+        ],
+        batch_size=1_000,
+    )
+    claims = _Claims(
+        project, [span for span, _ in placed if span.link_source not in (None, LinkSource.NO_MATCH)], actor
+    )
+    links = []
+    for row, (span, _) in zip(rows, placed, strict=True):
         if span.link_source is None:
             continue
-        no_match = span.link_source == LinkSource.NO_MATCH
-        claim = None if no_match else _claim_for(project, span, actor, made)
         suggested = span.link_source == LinkSource.SUGGESTION
-        ClaimLink.objects.create(
-            span=row,
-            claim=claim,
-            source=span.link_source,
-            suggestion_rank=span.suggestion_rank if suggested else None,
-            suggestion_score=span.suggestion_score if suggested else None,
-            suggestion_model=span.suggestion_model,
-            created_by=actor,
+        links.append(
+            ClaimLink(
+                span=row,
+                claim=None if span.link_source == LinkSource.NO_MATCH else claims.for_span(span),
+                source=span.link_source,
+                suggestion_rank=span.suggestion_rank if suggested else None,
+                suggestion_score=span.suggestion_score if suggested else None,
+                suggestion_model=span.suggestion_model,
+                created_by=actor,
+            )
         )
+    ClaimLink.objects.bulk_create(links, batch_size=1_000)
     audit_record(
         actor=actor,
         action="release.import",
