@@ -38,7 +38,14 @@ from annotations.selectors.articles import (
     span_rows_visible,
     spans_visible,
 )
-from annotations.selectors.claims import claim_for, claim_linked_spans, claim_role, claims_list, claims_search
+from annotations.selectors.claims import (
+    claim_for,
+    claim_linked_spans,
+    claim_role,
+    claims_hidden_from,
+    claims_list,
+    claims_search,
+)
 from annotations.selectors.imports import import_batch_for, import_progress
 from annotations.selectors.projects import projects_for_user
 from annotations.selectors.review import assignments_visible
@@ -399,12 +406,14 @@ class SpanDetailView(APIView):
         return result if isinstance(result, Response) else Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _link_target(data: dict[str, Any], span: Span) -> LinkTarget:
+def _link_target(data: dict[str, Any], span: Span, user: User) -> LinkTarget:
     claim = suggestion = None
     if "claim" in data:
-        # A claim of another claim base answers like a missing one: ids of other bases do not leak.
+        # A claim of another claim base, or one a co-reviewer wrote that blind review hides from this user,
+        # answers like a missing one: neither its id nor its wording leaks.
         base = span.article.project.claim_base_id
-        claim = CanonicalClaim.objects.filter(pk=data["claim"], claim_base_id=base).first()
+        visible = CanonicalClaim.objects.filter(claim_base_id=base).exclude(pk__in=claims_hidden_from(user.pk))
+        claim = visible.filter(pk=data["claim"]).first()
         if claim is None:
             raise s.serializers.ValidationError({"claim": [f"no claim #{data['claim']} in this project's claim base"]})
     if "suggestion" in data:
@@ -438,7 +447,7 @@ class SpanLinkView(APIView):
     def post(self, request: Request, span_id: int) -> Response:
         span = own_span(request, span_id)
         data = parse(s.LinkInput, request.data)
-        claim_link_create(span=span, target=_link_target(data, span), actor=acting_user(request))
+        claim_link_create(span=span, target=_link_target(data, span, acting_user(request)), actor=acting_user(request))
         return Response(_span_out(span.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -453,7 +462,10 @@ class SpanLinkView(APIView):
         version = requested_version(request, data.pop("version", None))
         result = write_or_conflict(
             lambda: claim_link_replace(
-                span=span, target=_link_target(data, span), actor=acting_user(request), version=version
+                span=span,
+                target=_link_target(data, span, acting_user(request)),
+                actor=acting_user(request),
+                version=version,
             ),
             lambda: _span_out(span.pk),
         )

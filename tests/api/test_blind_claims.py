@@ -116,3 +116,26 @@ def test_it_is_never_suggested_to_the_other_reviewer(
     assert written.pk not in [claim for claim, _ in theirs_suggested]
     assert decoy.pk in [claim for claim, _ in theirs_suggested]
     assert [rank for _, rank in theirs_suggested] == list(range(1, len(theirs_suggested) + 1))  # no gaps
+
+
+def test_linking_by_id_to_a_hidden_claim_answers_as_if_it_did_not_exist(
+    personas: Personas, article: Article, written: CanonicalClaim
+) -> None:
+    """Claim ids are sequential: linking one's own span to the next ids in turn showed the co-reviewer's
+    hidden wording in the answer."""
+    other = client_for(personas.other_annotator)
+    body = quote_at("the Kremlin")
+    span = other.post(f"/api/v1/articles/{article.pk}/spans", body, format="json").json()
+    missing = other.post(f"/api/v1/spans/{span['id']}/link", {"claim": 10**9}, format="json")
+    hidden = other.post(f"/api/v1/spans/{span['id']}/link", {"claim": written.pk}, format="json")
+    assert (missing.status_code, hidden.status_code) == (400, 400)
+    assert hidden.json()["errors"][0]["message"] == f"no claim #{written.pk} in this project's claim base"
+    assert hidden.json()["errors"][0]["field"] == missing.json()["errors"][0]["field"] == "claim"
+    assert WORDING not in hidden.content.decode()
+
+    Adjudication.objects.create(
+        article=article, curator=personas.curator, status=AdjudicationStatus.COMPLETED, completed_at=timezone.now()
+    )
+    linked = other.post(f"/api/v1/spans/{span['id']}/link", {"claim": written.pk}, format="json")
+    assert linked.status_code == 201, linked.json()
+    assert linked.json()["link"]["claim"]["id"] == written.pk
