@@ -27,7 +27,6 @@ from annotations.services.releases import release_build
 from annotations.services.review import leases_expire
 from annotations.services.suggestions import (
     suggestion_run_execute,
-    suggestion_run_fail,
     suggestion_runs_sweep,
     vector_index_ensure,
 )
@@ -57,15 +56,10 @@ def ping() -> dict[str, str]:
 
 @shared_task(name="annotations.suggest_for_span", bind=True, ignore_result=True, **RETRY)
 def suggest_for_span(self: object, run_id: int) -> bool:
-    """Rank canonical claims for a span's suggestion run. A deleted span or finished run is a no-op."""
-    try:
-        return suggestion_run_execute(run_id=run_id)
-    except TRANSIENT:
-        raise
-    except Exception as error:
-        # A bug or bad data will not heal by retrying: record it on the run for the reviewer, and re-raise.
-        suggestion_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
-        raise
+    """Rank canonical claims for a span's suggestion run. A deleted span or finished run is a no-op. A
+    transient error gives the run back to the queue and is retried; any other is recorded on the run (a bug
+    or bad data will not heal by retrying) and re-raised."""
+    return suggestion_run_execute(run_id=run_id, transient=TRANSIENT)
 
 
 @shared_task(name="annotations.embed_claims", ignore_result=True, **RETRY)

@@ -2,14 +2,18 @@
 swept when a publish failed or a worker died.
 
 Lock rule: a run is claimed by a conditional UPDATE (queued, or running with an expired lease, becomes
-running); exactly one executor wins, so running a task twice stores one result.
+running); exactly one executor wins, so running a task twice stores one result. The claim's start time is
+its token: the executor stores its result, or its failure, only while the run is still the one it claimed.
+An edit of the span re-queues the run (a new claim, on the new text), so a slower executor that read the old
+text stores nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
@@ -72,6 +76,8 @@ def suggestion_run_request(*, span: Span) -> SuggestionRun:
     """
     now = timezone.now()
     run, created = SuggestionRun.objects.get_or_create(**_run_key(span), defaults={"dispatched_at": now})
+    # Runs under an earlier model or retrieval described the old text too; the delivery would still show them.
+    SuggestionRun.objects.filter(span=span).exclude(pk=run.pk).delete()
     if not created:
         Suggestion.objects.filter(run=run).delete()
         SuggestionRun.objects.filter(pk=run.pk).update(
@@ -88,37 +94,56 @@ def suggestion_run_request(*, span: Span) -> SuggestionRun:
     return run
 
 
-def _claim(run_id: int) -> bool:
+def _claim(run_id: int) -> datetime | None:
+    """Take the run for this executor; its token (the claim's start time), or None if it is not to be had."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.FACTCHECK_SUGGESTION_LEASE_SECONDS)
     claimable = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
-    return (
-        SuggestionRun.objects.filter(claimable, pk=run_id).update(
-            status=RunStatus.RUNNING, started_at=now, lease_expires_at=lease, attempts=F("attempts") + 1
-        )
-        == 1
+    claimed = SuggestionRun.objects.filter(claimable, pk=run_id).update(
+        status=RunStatus.RUNNING, started_at=now, lease_expires_at=lease, attempts=F("attempts") + 1
     )
+    return now if claimed == 1 else None
 
 
-def suggestion_run_execute(*, run_id: int) -> bool:
+def _held(run_id: int, token: datetime) -> Q:
+    return Q(pk=run_id, status=RunStatus.RUNNING, started_at=token)
+
+
+def suggestion_run_execute(*, run_id: int, transient: tuple[type[BaseException], ...] = ()) -> bool:
     """Compute and store the run's ranked suggestions. False if there was nothing to do.
 
-    A vanished run (its span was deleted) or one another executor holds is a no-op.
+    A vanished run (its span was deleted) or one another executor holds is a no-op. An error of a
+    `transient` kind (the database or broker away for a moment) gives the run back to the queue, so that a
+    retry can take it at once; any other error is recorded on the run for the reviewer. Either is re-raised.
     """
-    if not _claim(run_id):
+    token = _claim(run_id)
+    if token is None:
         return False
+    try:
+        return _execute(run_id, token)
+    except transient:
+        with contextlib.suppress(Exception):  # with the database away this fails too: the lease runs out
+            SuggestionRun.objects.filter(_held(run_id, token)).update(status=RunStatus.QUEUED, lease_expires_at=None)
+        raise
+    except Exception as error:
+        _fail(run_id, token, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _execute(run_id: int, token: datetime) -> bool:
     run = SuggestionRun.objects.select_related("span", "span__article__project").filter(pk=run_id).first()
     if run is None:
         return False
     key = embedder_key(run.model_name)
     if key is None:
-        suggestion_run_fail(run_id=run_id, error=f"no installed embedder makes {run.model_name}")
+        _fail(run_id, token, f"no installed embedder makes {run.model_name}")
         return False
     embedder = get_embedder(key, settings.FACTCHECK_EMBED_THREADS)
     if (embedder.name, embedder.version) != (run.model_name, run.model_version):
-        suggestion_run_fail(
-            run_id=run_id,
-            error=f"this worker runs {embedder.name}@{embedder.version}, the run asks for "
+        _fail(
+            run_id,
+            token,
+            f"this worker runs {embedder.name}@{embedder.version}, the run asks for "
             f"{run.model_name}@{run.model_version}",
         )
         return False
@@ -133,8 +158,8 @@ def suggestion_run_execute(*, run_id: int) -> bool:
     shown = [f for f in ranking.fused if f.claim_id not in hidden][:TOP_K]
     fused = [replace(f, rank=rank) for rank, f in enumerate(shown, start=1)]
     with transaction.atomic():
-        still_ours = SuggestionRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.RUNNING).first()
-        if still_ours is None:
+        still_ours = SuggestionRun.objects.select_for_update().filter(_held(run_id, token)).first()
+        if still_ours is None:  # the span was edited (the run re-queued for its new text) or deleted meanwhile
             return False
         Suggestion.objects.filter(run_id=run_id).delete()
         Suggestion.objects.bulk_create(
@@ -157,9 +182,10 @@ def suggestion_run_execute(*, run_id: int) -> bool:
     return True
 
 
-def suggestion_run_fail(*, run_id: int, error: str) -> None:
-    """Record that a run gave up (bad data, a bug, retries exhausted); the reviewer sees the error."""
-    SuggestionRun.objects.filter(pk=run_id).update(
+def _fail(run_id: int, token: datetime, error: str) -> None:
+    """Record that the claimed run gave up (bad data, a bug); the reviewer sees the error. Not if the run is
+    no longer the one claimed: an edit's new request is not to be marked failed by the old attempt."""
+    SuggestionRun.objects.filter(_held(run_id, token)).update(
         status=RunStatus.FAILED, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None
     )
 
@@ -173,6 +199,8 @@ def suggestion_runs_sweep() -> int:
         | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
     ).values_list("pk", flat=True)[:1000]
     ids = list(stale)
+    # Dispatched now: the next sweep leaves them alone for REDISPATCH_AFTER (a failed publish clears it).
+    SuggestionRun.objects.filter(pk__in=ids).update(dispatched_at=now)
     for run_id in ids:
         _dispatch(run_id)
     return len(ids)
