@@ -518,6 +518,9 @@ class SuggestionDecisionView(APIView):
     @extend_schema(
         operation_id="suggestions_decide",
         summary="Accept (links the span) or reject a suggestion",
+        description="A span has at most one accepted suggestion, the one its link comes from: accepting another "
+        "(or relinking the span, or removing its link) leaves the earlier one undecided. Rejecting the suggestion "
+        "the link comes from is a 409: change the link first.",
         request=s.DecisionInput,
         responses=responses({200: s.SuggestionOutput}, 400, 403, 409),
     )

@@ -87,8 +87,15 @@ def _resolve(span: Span, target: LinkTarget, actor: User) -> dict[str, Any]:
     return fields
 
 
-def _apply_suggestion_decision(fields: dict[str, Any], actor: User) -> None:
+def _apply_suggestion_decision(span: Span, fields: dict[str, Any], actor: User) -> None:
+    """The suggestion the link now comes from is the span's one accepted suggestion: one accepted before it
+    (the link since replaced or removed) is undecided again, so acceptance rates and reciprocal ranks count
+    what the reviewer ended with, once."""
     suggestion = fields.get("suggestion")
+    earlier = Suggestion.objects.filter(run__span=span, decision=Decision.ACCEPTED)
+    if suggestion is not None:
+        earlier = earlier.exclude(pk=suggestion.pk)
+    earlier.update(decision="", decided_by=None, decided_at=None)
     if suggestion is not None:
         suggestion.decision = Decision.ACCEPTED
         suggestion.decided_by = actor
@@ -109,7 +116,7 @@ def claim_link_create(*, span: Span, target: LinkTarget, actor: User) -> ClaimLi
         )
     fields = _resolve(locked, target, actor)
     link = ClaimLink.objects.create(span=locked, created_by=actor, **fields)
-    _apply_suggestion_decision(fields, actor)
+    _apply_suggestion_decision(locked, fields, actor)
     audit_record(
         actor=actor,
         action="claim_link.create",
@@ -138,7 +145,7 @@ def claim_link_replace(*, span: Span, target: LinkTarget, actor: User, version: 
     link.created_by = actor
     link.version += 1
     link.save()
-    _apply_suggestion_decision(fields, actor)
+    _apply_suggestion_decision(locked, fields, actor)
     audit_record(
         actor=actor,
         action="claim_link.replace",
@@ -165,6 +172,7 @@ def claim_link_delete(*, span: Span, actor: User, version: int | None) -> None:
         before=link_snapshot(link),
     )
     link.delete()
+    _apply_suggestion_decision(locked, {}, actor)
 
 
 @transaction.atomic
@@ -182,6 +190,12 @@ def suggestion_decide(*, suggestion: Suggestion, decision: Decision, actor: User
         return suggestion
     locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
     span_check_editable(article=run_span.article, annotator=run_span.annotator)
+    if ClaimLink.objects.filter(span=run_span, suggestion=locked).exists():
+        raise DomainError(
+            "the span is linked to this suggestion's claim; change or remove the link first",
+            field="decision",
+            code="conflict",
+        )
     locked.decision = decision
     locked.decided_by = actor
     locked.decided_at = timezone.now()

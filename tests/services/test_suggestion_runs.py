@@ -156,3 +156,38 @@ def test_the_sweeper_publishes_a_left_behind_run_once_per_wait(span: Span, monke
     SuggestionRun.objects.filter(pk=run.pk).update(dispatched_at=timezone.now() - suggestions.REDISPATCH_AFTER * 2)
     suggestions.suggestion_runs_sweep()
     assert published == [run.pk, run.pk]
+
+
+def test_the_span_has_one_accepted_suggestion_the_one_its_link_comes_from(personas: Personas, span: Span) -> None:
+    """Accepting #2 after #1 left both accepted (the mean reciprocal rank counted 1 and 1/2 for one span),
+    and a link replaced by a search result or removed left its suggestion accepted."""
+    from annotations.domain import Decision, DomainError, LinkSource
+    from annotations.models import ClaimLink
+    from annotations.selectors.suggestions import suggestion_quality
+    from annotations.services.links import LinkTarget, claim_link_delete, claim_link_replace, suggestion_decide
+
+    for text in ("Envoys from Kyiv arrived late.", "Envoys left the talks early."):
+        claim_create(claim_base_id=personas.project.claim_base_id, fields=ClaimFields(text=text), actor=None)
+    run = run_of(span)
+    assert suggestions.suggestion_run_execute(run_id=run.pk)
+    first, second = Suggestion.objects.filter(run=run).select_related("run__span", "claim").order_by("rank")[:2]
+    suggestion_decide(suggestion=first, decision=Decision.ACCEPTED, actor=personas.annotator)
+    suggestion_decide(suggestion=second, decision=Decision.ACCEPTED, actor=personas.annotator)
+
+    def decisions() -> dict[int, str]:
+        return dict(Suggestion.objects.filter(run=run, rank__lte=2).values_list("rank", "decision"))
+
+    assert decisions() == {1: "", 2: "accepted"}
+    (quality,) = suggestion_quality(project=personas.project)
+    assert quality.mrr_accepted == pytest.approx(0.5)
+    with pytest.raises(DomainError, match="linked to this suggestion") as caught:
+        suggestion_decide(suggestion=second, decision=Decision.REJECTED, actor=personas.annotator)
+    assert caught.value.code == "conflict"
+
+    link = ClaimLink.objects.get(span=span)
+    target = LinkTarget(claim=first.claim, source=LinkSource.SEARCH)
+    link = claim_link_replace(span=span, target=target, actor=personas.annotator, version=link.version)
+    assert decisions() == {1: "", 2: ""}
+    suggestion_decide(suggestion=first, decision=Decision.ACCEPTED, actor=personas.annotator)
+    claim_link_delete(span=span, actor=personas.annotator, version=ClaimLink.objects.get(span=span).version)
+    assert decisions() == {1: "", 2: ""}
