@@ -326,13 +326,14 @@ def _review_claims(reader: ByteReader, *, source_name: str, max_document_bytes: 
         return
     nodes = list(_review_nodes(document))
     reviewed = {ref for _, node in nodes if not _is_claim_node(node) for ref in _reviewed_ids(node)}
+    claims = {node["@id"]: node for _, node in nodes if _is_claim_node(node) and isinstance(node.get("@id"), str)}
     for at, node in nodes:
         try:
             if _is_claim_node(node):
                 if node.get("@id") not in reviewed:  # else the ClaimReview that reviews it imports it
                     yield _claim_record(node, source_name=source_name, at=at)
             else:
-                yield _review_record(node, source_name=source_name, line=None, at=at)
+                yield _review_record(node, source_name=source_name, line=None, at=at, claims=claims)
         except DomainError as error:
             yield problem_from(error, source_name)
     if not nodes:
@@ -395,8 +396,11 @@ def _reviewed_ids(node: object) -> Iterator[object]:
             yield value
 
 
-def _review_record(node: object, *, source_name: str, line: int | None, at: str) -> ClaimRecord:
-    """Map one ClaimReview node; `at` prefixes the field names its problems report."""
+def _review_record(
+    node: object, *, source_name: str, line: int | None, at: str, claims: Mapping[str, Mapping[str, Any]] | None = None
+) -> ClaimRecord:
+    """Map one ClaimReview node; `at` prefixes the field names its problems report. An `itemReviewed` that
+    only names a Claim node of the document by its @id (a flattened page graph) reads that node."""
     if not isinstance(node, dict):
         where = at.removesuffix(".") or None
         expected = "an object" if where else "a ClaimReview object or an array of them"
@@ -404,6 +408,8 @@ def _review_record(node: object, *, source_name: str, line: int | None, at: str)
     if node.get("claimReviewed") is None:
         raise DomainError('missing "claimReviewed"', field=f"{at}claimReviewed")
     item = _object(node.get("itemReviewed"), field=f"{at}itemReviewed") or {}
+    if set(item) == {"@id"} and claims and item["@id"] in claims:
+        item = claims[item["@id"]]
     if item.get("datePublished") is not None:
         claim_date = _date(_ld_value(item["datePublished"]), field=f"{at}itemReviewed.datePublished")
     else:

@@ -510,12 +510,20 @@ def test_the_claim_a_review_of_the_document_reviews_is_not_imported_twice() -> N
                 itemReviewed={"@id": "#claim"},
                 reviewRating={"@type": "Rating", "alternateName": "False"},
             ),
-            {"@type": "Claim", "@id": "#claim", "text": "The bridge was closed on Monday"},
+            {
+                "@type": "Claim",
+                "@id": "#claim",
+                "text": "The bridge was closed on Monday",
+                "author": {"@type": "Person", "name": "A mayor"},
+                "datePublished": "2024-05-01",
+            },
             {"@type": "Claim", "@id": "#other", "text": "Another claim"},
         ],
     }
     items = parse("page.json", json_ld(document))
     assert [(r.text, r.verdict) for r in records(items)] == [("The bridge was closed", "False"), ("Another claim", "")]
+    # The review reads its claimant and claim date from the Claim node its itemReviewed names.
+    assert (records(items)[0].claimant, records(items)[0].claim_date) == ("A mayor", date(2024, 5, 1))
     assert problems(items) == []
     single = only_record("one.json", json_ld({"@context": "https://schema.org", "@type": "Claim", "text": "Alone"}))
     assert (single.text, single.verdict) == ("Alone", "")
