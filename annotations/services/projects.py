@@ -14,6 +14,10 @@ from annotations.services.review import project_review_refresh
 DEFAULT_CLAIM_BASE_SLUG = "shared"
 
 
+NAME_MAX = Project._meta.get_field("name").max_length or 200
+SLUG_MAX = Project._meta.get_field("slug").max_length or 100
+
+
 def claim_base_default() -> ClaimBase:
     """The installation's shared claim base, created on first use."""
     base, _ = ClaimBase.objects.get_or_create(slug=DEFAULT_CLAIM_BASE_SLUG, defaults={"name": "Shared claim base"})
@@ -35,7 +39,11 @@ def project_create(
     name = name.strip()
     if not name:
         raise DomainError("a project needs a name", field="name")
-    slug = slugify(slug or name)
+    if len(name) > NAME_MAX:
+        raise DomainError(f"a project name has at most {NAME_MAX} characters", field="name")
+    if len(slugify(slug)) > SLUG_MAX:
+        raise DomainError(f"a slug has at most {SLUG_MAX} characters", field="slug")
+    slug = slugify(slug) or slugify(name)[:SLUG_MAX].rstrip("-")  # one made from a long name is cut short
     if not slug:
         raise DomainError("the slug must contain letters or digits", field="slug")
     if Project.objects.filter(slug=slug).exists():
