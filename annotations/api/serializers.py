@@ -184,11 +184,17 @@ class ClaimSpanOutput(serializers.Serializer):
 
 
 class ClaimDetailOutput(ClaimOutput):
-    spans = serializers.SerializerMethodField()
+    spans = serializers.SerializerMethodField(
+        help_text="The first linked spans the caller may see (at most 200); all of them, paged: claims/{id}/spans"
+    )
+    more_spans = serializers.SerializerMethodField(help_text="Whether more linked spans exist than `spans` shows")
 
     @extend_schema_field(ClaimSpanOutput(many=True))
     def get_spans(self, claim: Any) -> list[dict[str, Any]]:
         return ClaimSpanOutput(self.context["spans"], many=True).data  # type: ignore[return-value]
+
+    def get_more_spans(self, claim: Any) -> bool:
+        return bool(self.context["more_spans"])
 
 
 class ClaimInput(serializers.Serializer):

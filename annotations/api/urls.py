@@ -89,6 +89,7 @@ urlpatterns = [
     ),
     path("claims/<int:claim_id>", views.ClaimDetailView.as_view(), name="claim-detail"),
     path("claims/<int:claim_id>/merge", views.ClaimMergeView.as_view(), name="claim-merge"),
+    path("claims/<int:claim_id>/spans", views.ClaimSpansView.as_view(), name="claim-spans"),
     path("tokens", tokens.TokenListView.as_view(), name="tokens"),
     path("tokens/<int:token_id>", tokens.TokenDetailView.as_view(), name="token-detail"),
 ]

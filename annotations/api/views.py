@@ -588,6 +588,24 @@ class ClaimSearchView(GenericAPIView):
         return self.get_paginated_response(s.ClaimSearchOutput(page, many=True).data)
 
 
+CLAIM_SPANS_SHOWN = 200
+
+
+class ClaimSpansView(GenericAPIView):
+    pagination_class = CursorPage
+    serializer_class = s.ClaimSpanOutput
+
+    @extend_schema(
+        operation_id="claims_spans",
+        summary="Every span linked to the claim (or to claims merged into it) that the caller may see, paged",
+        responses=responses({200: s.ClaimSpanOutput(many=True)}),
+    )
+    def get(self, request: Request, claim_id: int) -> Response:
+        claim, _ = claim_or_404(request, claim_id)
+        page = self.paginate_queryset(claim_linked_spans(user=acting_user(request), claim=claim))
+        return self.get_paginated_response(s.ClaimSpanOutput(page, many=True).data)
+
+
 class ClaimDetailView(APIView):
     @extend_schema(
         operation_id="claims_retrieve",
@@ -596,8 +614,9 @@ class ClaimDetailView(APIView):
     )
     def get(self, request: Request, claim_id: int) -> Response:
         claim, _ = claim_or_404(request, claim_id)
-        spans = claim_linked_spans(user=acting_user(request), claim=claim)
-        return with_etag(Response(s.ClaimDetailOutput(claim, context={"spans": spans}).data), claim.version)
+        spans = list(claim_linked_spans(user=acting_user(request), claim=claim)[: CLAIM_SPANS_SHOWN + 1])
+        context = {"spans": spans[:CLAIM_SPANS_SHOWN], "more_spans": len(spans) > CLAIM_SPANS_SHOWN}
+        return with_etag(Response(s.ClaimDetailOutput(claim, context=context).data), claim.version)
 
     @extend_schema(
         operation_id="claims_update",

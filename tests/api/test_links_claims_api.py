@@ -121,6 +121,32 @@ def test_blind_review_until_adjudicated(personas: Personas, article: Article, cl
     assert [s["id"] for s in other.get(f"/api/v1/claims/{claim.pk}").json()["spans"]] == [mine["id"]]
 
 
+def test_a_claims_detail_shows_its_first_200_spans_and_the_spans_list_pages_all(
+    personas: Personas, article: Article, claim: CanonicalClaim
+) -> None:
+    from annotations.models import Span
+
+    start = ARTICLE_TEXT.index("Envoys")
+    common = {"article": article, "start": start, "end": start + 6, "quote": "Envoys"}
+    common |= {"prefix": ARTICLE_TEXT[max(0, start - 32) : start], "suffix": ARTICLE_TEXT[start + 6 : start + 38]}
+    spans = Span.objects.bulk_create([Span(annotator=personas.annotator, **common) for _ in range(205)])
+    ClaimLink.objects.bulk_create(
+        ClaimLink(span=span, claim=claim, source="search", created_by=personas.annotator) for span in spans
+    )
+    curator = client_for(personas.curator)
+    detail = curator.get(f"/api/v1/claims/{claim.pk}").json()
+    assert (len(detail["spans"]), detail["more_spans"]) == (200, True)
+    seen: list[int] = []
+    url: str | None = f"/api/v1/claims/{claim.pk}/spans?page_size=100"
+    while url:
+        page = curator.get(url).json()
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert seen == sorted(span.pk for span in spans)
+    assert client_for(personas.other_annotator).get(f"/api/v1/claims/{claim.pk}/spans").json()["results"] == []
+    assert client_for(personas.outsider).get(f"/api/v1/claims/{claim.pk}/spans").status_code == 404
+
+
 def test_annotators_see_only_assigned_articles(personas: Personas, article: Article) -> None:
     unassigned = ArticleFactory.create(project=personas.project)
     client = client_for(personas.annotator)

@@ -356,6 +356,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "projects/{project}/claims/search?q=ceasefire", expect=members(200)),
     Endpoint("POST", "projects/{project}/claims/import", claims_upload, multipart=True, expect=managers_only(201)),
     Endpoint("GET", "claims/{claim}", expect=members(200)),
+    Endpoint("GET", "claims/{claim}/spans", expect=members(200)),
     Endpoint("GET", "claims/{foreign_claim}", expect=members(404, outsider=200)),  # the outsider's own claim base
     Endpoint("PATCH", "claims/{claim}", lambda w: {"verdict": "True", "version": 1}, expect=curators_up(200)),
     Endpoint("POST", "claims/{claim}/merge", lambda w: {"into": w.into_claim.pk}, expect=curators_up(200)),
