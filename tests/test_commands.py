@@ -1,4 +1,4 @@
-"""Management commands as a user runs them: import_articles and load_demo."""
+"""Management commands as a user runs them: import_articles, load_demo, and evaluate_matching's bad input."""
 
 from __future__ import annotations
 
@@ -95,3 +95,37 @@ def test_load_demo_is_idempotent() -> None:
     assert Article.objects.filter(project=project).count() == 6
     assert CanonicalClaim.objects.filter(claim_base=project.claim_base).count() == 30
     assert "6 new articles, 30 new claims" in out
+
+
+GOOD_CLAIMS = '{"id": "c1", "text": "The bridge was closed."}\n'
+GOOD_QUERIES = '{"id": "q1", "text": "Was the bridge closed?"}\n'
+GOOD_QRELS = "q1\tc1\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "claims.jsonl",
+            GOOD_CLAIMS + "{not json\n",
+            "claims.jsonl, line 2: not JSON (Expecting property name enclosed in double quotes)",
+        ),
+        ("claims.jsonl", GOOD_CLAIMS + '{"id": "c2"}\n', 'claims.jsonl, line 2: "text" must be a non-empty string'),
+        ("claims.jsonl", "[1, 2]\n", "claims.jsonl, line 1: expected a JSON object"),
+        ("queries.jsonl", '{"text": "no id"}\n', 'queries.jsonl, line 1: "id" must be a non-empty string'),
+        ("qrels.tsv", "q1 c1\n", "qrels.tsv, line 1: expected a query id and a claim id, tab-separated"),
+    ],
+    ids=["json", "claim-text", "not-object", "query-id", "qrels-tab"],
+)
+def test_evaluate_matching_names_the_bad_line_and_writes_nothing(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    folder = tmp_path / "bench"
+    folder.mkdir()
+    files = {"claims.jsonl": GOOD_CLAIMS, "queries.jsonl": GOOD_QUERIES, "qrels.tsv": GOOD_QRELS, name: content}
+    for file_name, text in files.items():
+        (folder / file_name).write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("evaluate_matching", "--data", str(folder))
+    assert str(caught.value) == message
+    assert not Project.objects.exists()

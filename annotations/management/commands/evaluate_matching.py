@@ -50,9 +50,46 @@ GRID: dict[str, tuple[FusionConfig, RerankConfig | None]] = {
 }
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+def read_jsonl(path: Path, *, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The file's objects; CommandError naming the file, line and field for anything else (before anything is
+    written)."""
+    rows = []
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            where = f"{path.name}, line {number}"
+            try:
+                text = raw.decode("utf-8")
+                row = json.loads(text) if text.strip() else None
+            except UnicodeDecodeError:
+                raise CommandError(f"{where}: not UTF-8") from None
+            except json.JSONDecodeError as error:
+                raise CommandError(f"{where}: not JSON ({error.msg})") from None
+            if row is None:
+                continue
+            if not isinstance(row, dict):
+                raise CommandError(f"{where}: expected a JSON object")
+            for field in required:
+                if not isinstance(row.get(field), str) or not row[field].strip():
+                    raise CommandError(f'{where}: "{field}" must be a non-empty string')
+            rows.append(row)
+    return rows
+
+
+def read_qrels(path: Path) -> dict[str, set[str]]:
+    """query id -> its gold claim ids, from `query<TAB>claim[<TAB>...]` lines."""
+    qrels: dict[str, set[str]] = defaultdict(set)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CommandError(f"{path.name}: not UTF-8") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
+            raise CommandError(f"{path.name}, line {number}: expected a query id and a claim id, tab-separated")
+        qrels[fields[0]].add(fields[1])
+    return qrels
 
 
 class Command(BaseCommand):
@@ -74,15 +111,13 @@ class Command(BaseCommand):
         for name in ("claims.jsonl", "queries.jsonl", "qrels.tsv"):
             if not (folder / name).is_file():
                 raise CommandError(f"--data: {folder / name} is missing")
-        claims = read_jsonl(folder / "claims.jsonl")
-        queries = [q for q in read_jsonl(folder / "queries.jsonl") if _in_split(q, options["split"])]
+        claims = read_jsonl(folder / "claims.jsonl", required=("id", "text"))
+        queries = [
+            q for q in read_jsonl(folder / "queries.jsonl", required=("id", "text")) if _in_split(q, options["split"])
+        ]
         if options["limit"]:
             queries = queries[: options["limit"]]
-        qrels: dict[str, set[str]] = defaultdict(set)
-        for line in (folder / "qrels.tsv").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                query_id, claim_id = line.split("\t")[:2]
-                qrels[query_id].add(claim_id)
+        qrels = read_qrels(folder / "qrels.tsv")
         wanted = {q["id"] for q in queries}
         qrels = defaultdict(set, {q: g for q, g in qrels.items() if q in wanted})
         if not queries:
