@@ -139,7 +139,10 @@ def claim_update(*, claim: CanonicalClaim, actor: User, version: int | None, cha
         ClaimEmbedding.objects.filter(claim=locked).delete()  # described the old wording
         claims_embed_later([locked.pk])
     elif updated.title != locked.title:
-        claims_embed_later([locked.pk])  # the title's vector is replaced; the text's stays
+        # The title's vector is made again; the text's stays. Cleared now, so that the sweeper makes it even
+        # if the publish below is lost (a row of a titled claim without a title vector counts as missing).
+        ClaimEmbedding.objects.filter(claim=locked).update(title_vector=None, title_sha256="")
+        claims_embed_later([locked.pk])
     for name, value in asdict(updated).items():
         setattr(locked, name, list(value) if name == "tags" else value)
     locked.version += 1

@@ -105,8 +105,15 @@ def claims_embed(*, claim_ids: Sequence[int], embedder: Embedder | None = None, 
     vectors = embedder.embed_passages([embedding_text(c) for c in whole] + [embedding_title(c) for c in titled])
     text_vectors = dict(zip((c.pk for c in whole), vectors[: len(whole)], strict=True))
     title_vectors = dict(zip((c.pk for c in titled), vectors[len(whole) :], strict=True))
-    _rows_write(model, whole, text_vectors, title_vectors)
-    _titles_write({current[c.pk][0]: c for c in titles_only}, title_vectors)
+    with transaction.atomic():
+        # Written only for claims still worded as embedded, read under the claims' row locks: an edit since
+        # (it cleared the vectors and asked for new ones, which another worker may have written already) wins.
+        locked = CanonicalClaim.objects.select_for_update(no_key=True).filter(pk__in=[c.pk for c in claims])
+        now = {pk: (text, title) for pk, text, title in locked.values_list("pk", "text", "title")}
+        whole = [c for c in whole if now.get(c.pk) == (c.text, c.title)]
+        titles_only = [c for c in titles_only if now.get(c.pk) == (c.text, c.title)]
+        _rows_write(model, whole, text_vectors, title_vectors)
+        _titles_write({current[c.pk][0]: c for c in titles_only}, title_vectors)
     return len(whole) + len(titles_only)
 
 

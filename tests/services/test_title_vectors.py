@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from annotations.domain import text_sha256
 from annotations.matching.embedders import Embedder, Vectors, describe, get_embedder
 from annotations.matching.retrieval import ensure_vector_index, rank_claims
 from annotations.models import Article, CanonicalClaim, ClaimEmbedding, Suggestion, SuggestionRun
@@ -135,7 +136,7 @@ def test_an_edited_title_is_embedded_again_and_a_removed_one_loses_its_vector(
     assert np.array_equal(np.asarray(after.vector), np.asarray(before.vector))
 
     claim = claim_update(claim=claim, actor=personas.manager, version=claim.version, changes={"title": ""})
-    assert claims_embed(claim_ids=[claim.pk], embedder=counting) == 1
+    assert claims_embed(claim_ids=[claim.pk], embedder=counting) == 0  # the edit dropped the old title's vector
     assert (rows_of([claim])[claim.pk].title_vector, rows_of([claim])[claim.pk].title_sha256) == (None, "")
 
 
@@ -179,3 +180,43 @@ def test_a_span_stating_a_title_ranks_that_claim_higher(
     assert suggestions[0].claim_id == target
     assert all(s.title_score is not None for s in suggestions)
     assert suggestions[0].title_score == max(s.title_score or 0 for s in suggestions)
+
+
+def test_an_edited_title_is_found_missing_even_if_the_request_to_embed_it_is_lost(
+    personas: Personas, made: list[CanonicalClaim], embedder: Embedder
+) -> None:
+    """The old title's vector used to stay, counted complete: nothing ever embedded the new title."""
+    claims_embed(claim_ids=[made[1].pk], embedder=embedder)
+    assert made[1].pk not in claims_missing_embeddings(claim_base_id=personas.project.claim_base_id)
+    claim_update(claim=made[1], actor=personas.manager, version=made[1].version, changes={"title": "Pool shark"})
+    assert made[1].pk in claims_missing_embeddings(claim_base_id=personas.project.claim_base_id)  # the sweeper's
+
+
+class EditingEmbedder(CountingEmbedder):
+    """Edits a claim while its old wording is being embedded, as a request would while a worker runs."""
+
+    def __init__(self, inner: Embedder, edit: Callable[[], object]) -> None:
+        super().__init__(inner)
+        self.edit: Callable[[], object] | None = edit
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        vectors = super().embed_passages(texts)
+        if self.edit is not None:
+            self.edit()
+            self.edit = None
+        return vectors
+
+
+def test_a_worker_that_embedded_the_old_wording_does_not_overwrite_the_new(
+    personas: Personas, made: list[CanonicalClaim], embedder: Embedder
+) -> None:
+    claim = made[4]
+    changes = {"text": "A video shows an alligator crossing a flooded street."}
+    edit = EditingEmbedder(
+        embedder, lambda: claim_update(claim=claim, actor=personas.manager, version=1, changes=changes)
+    )
+    assert claims_embed(claim_ids=[claim.pk], embedder=edit) == 0  # it embedded the old text: nothing written
+    assert claim.pk not in rows_of([claim])
+    assert claim.pk in claims_missing_embeddings(claim_base_id=personas.project.claim_base_id)
+    assert claims_embed(claim_ids=[claim.pk], embedder=embedder) == 1
+    assert rows_of([claim])[claim.pk].text_sha256 == text_sha256(changes["text"])
