@@ -12,13 +12,13 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from annotations.domain import ClaimRecord, DomainError, ImportKind, ImportReport, Problem
 from annotations.importers import parse_claims
 from annotations.models import CanonicalClaim, ImportBatch, Project
 from annotations.services.audit import audit_record
-from annotations.services.claims import ClaimFields, claim_fields_clean, claim_normalized_text
+from annotations.services.claims import UNIQUE_TEXT, ClaimFields, claim_fields_clean, claim_normalized_text
 from annotations.services.embeddings import claims_embed_later
 
 CHUNK_SIZE = 1000
@@ -95,7 +95,16 @@ class _ClaimWriter:
                         **{**fields.__dict__, "tags": list(fields.tags)},
                     )
                 )
-        created = CanonicalClaim.objects.bulk_create(rows, batch_size=CHUNK_SIZE)
+        try:  # the import's transaction is lost with this error anyway: no savepoint
+            created = CanonicalClaim.objects.bulk_create(rows, batch_size=CHUNK_SIZE)
+        except IntegrityError as error:
+            if UNIQUE_TEXT not in str(error):
+                raise
+            raise DomainError(
+                "a claim with the same text as one of this file's was created while the import ran; "
+                "import the file again (that claim is then reported as a repeat)",
+                code="conflict",
+            ) from None
         self.created_ids.extend(claim.pk for claim in created)
 
     def _duplicate(self, record: ClaimRecord, message: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from annotations.domain import ClaimStatus, DomainError, normalize_text
 from annotations.models import CanonicalClaim, ClaimEmbedding, Span
@@ -98,6 +98,9 @@ def claim_snapshot(claim: CanonicalClaim) -> dict[str, Any]:
     }
 
 
+UNIQUE_TEXT = "claim_unique_text_per_base"  # the constraint behind _check_unique
+
+
 @transaction.atomic
 def claim_create(
     *, claim_base_id: int, fields: ClaimFields, actor: User | None, from_span: Span | None = None
@@ -107,13 +110,20 @@ def claim_create(
     _check_unique(claim_base_id, normalized)
     values = asdict(fields)
     values["tags"] = list(fields.tags)
-    claim = CanonicalClaim.objects.create(
-        claim_base_id=claim_base_id,
-        normalized_text=normalized,
-        created_by=actor,
-        created_from_span=from_span,
-        **values,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the same text may have been committed since the check above
+            claim = CanonicalClaim.objects.create(
+                claim_base_id=claim_base_id,
+                normalized_text=normalized,
+                created_by=actor,
+                created_from_span=from_span,
+                **values,
+            )
+    except IntegrityError as error:
+        if UNIQUE_TEXT not in str(error):
+            raise
+        _check_unique(claim_base_id, normalized)  # sees the twin now, and names it (a 409)
+        raise
     audit_record(actor=actor, action="claim.create", obj=claim, project=None, after=claim_snapshot(claim))
     claims_embed_later([claim.pk])
     return claim

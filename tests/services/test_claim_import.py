@@ -131,3 +131,47 @@ def test_import_claims_command(tmp_path: Path) -> None:
         )
     assert raised.value.returncode == 1
     assert ImportBatch.objects.filter(kind="claims").count() == 2
+
+
+def _twin_committed_after_the_check(monkeypatch: pytest.MonkeyPatch, base_id: int, text: str) -> None:
+    """The duplicate check passes, then another connection commits a claim of the same text."""
+    import threading
+
+    from django.db import connection
+
+    from annotations.services import claims as claims_service
+
+    real_check = claims_service._check_unique
+    done: list[bool] = []
+
+    def check_then_race(base: int, normalized: str, exclude: int | None = None) -> None:
+        real_check(base, normalized, exclude=exclude)
+        if not done:
+            done.append(True)
+
+            def twin() -> None:
+                try:
+                    claim_create(claim_base_id=base_id, fields=ClaimFields(text=text), actor=None)
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=twin)
+            thread.start()
+            thread.join(10)
+
+    monkeypatch.setattr(claims_service, "_check_unique", check_then_race)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_created_meanwhile_with_the_same_text_is_a_duplicate_not_a_crash(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from annotations.domain import DomainError
+
+    base_id = personas.project.claim_base_id
+    _twin_committed_after_the_check(monkeypatch, base_id, "The bridge was closed.")
+    with pytest.raises(DomainError) as caught:
+        claim_create(claim_base_id=base_id, fields=ClaimFields(text="The bridge was closed."), actor=None)
+    twin = CanonicalClaim.objects.get(claim_base_id=base_id)
+    assert (caught.value.field, caught.value.code) == ("text", "duplicate")
+    assert caught.value.details == {"existing_claim": twin.pk}
