@@ -21,6 +21,7 @@ from annotations.services.embeddings import (
     claim_bases_switch_when_complete,
     claims_embed,
     claims_missing_any,
+    claims_not_queued_lately,
     claims_to_reindex,
 )
 from annotations.services.releases import release_build
@@ -89,7 +90,8 @@ def sweep() -> dict[str, int]:
     for project_id in stale:
         agreement_request(project_id=project_id)
     queued = 0
-    for key, missing in claims_missing_any(limit=2_000).items():
+    for key, backlog in claims_missing_any(limit=2_000).items():
+        missing = claims_not_queued_lately(key, backlog)
         for start in range(0, len(missing), BATCH_SIZE):
             embed_claims.delay(missing[start : start + BATCH_SIZE], key)
         queued += len(missing)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
@@ -30,6 +31,7 @@ from annotations.services.audit import audit_record
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 128
+EMBED_QUEUED_SECONDS = 600  # a batch the sweeper queued whose message was lost is queued again after this
 
 
 def embedding_text(claim: CanonicalClaim) -> str:
@@ -180,6 +182,16 @@ def claims_to_reindex(key: str | None = None) -> tuple[str, list[int]]:
         raise DomainError(f"unknown embedder {key!r}; known: {', '.join(sorted(EMBEDDERS))}", field="embedder")
     ensure_vector_index(describe(key))
     return key, claims_missing_embeddings(limit=10_000_000, key=key)
+
+
+def claims_not_queued_lately(key: str, claim_ids: list[int]) -> list[int]:
+    """Of these claims, those the sweeper has not queued for this embedder in the last EMBED_QUEUED_SECONDS,
+    now marked as queued: while a backlog is being embedded, each sweep would otherwise queue it again."""
+    marks = {f"embed-queued:{key}:{claim_id}": claim_id for claim_id in claim_ids}
+    queued = cache.get_many(list(marks))
+    fresh = {mark: claim_id for mark, claim_id in marks.items() if mark not in queued}
+    cache.set_many(dict.fromkeys(fresh, 1), timeout=EMBED_QUEUED_SECONDS)
+    return list(fresh.values())
 
 
 def claims_missing_any(*, limit: int) -> dict[str, list[int]]:
