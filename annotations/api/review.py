@@ -69,9 +69,10 @@ class QueueNextView(APIView):
         operation_id="queue_next",
         summary="My next article (annotator): my open work first, else a free slot from the pool",
         description="Starts or renews the lease on the article handed out. 204 when nothing is left for me: "
-        "every article has its k reviewers, or I already had (or skipped) the rest.",
+        "every article has its k reviewers, or I already had (or skipped) the rest. 409 (rare) when the queue "
+        "changed under every attempt: ask again.",
         request=None,
-        responses=responses({200: r.QueueAssignmentOutput, 204: None}, 403),
+        responses=responses({200: r.QueueAssignmentOutput, 204: None}, 403, 409),
     )
     def post(self, request: Request, project_id: int) -> Response:
         project, _ = project_for(request, project_id, needs=Role.ANNOTATOR)

@@ -215,6 +215,10 @@ def queue_next(*, project: Project, reviewer: User) -> Assignment | None:
                     break  # picked, but given to this reviewer meanwhile: pick again, on a fresh snapshot
             else:
                 return None  # neither pass found an article for them
+            current = _open_work(project, reviewer)  # a manager may have just given them that very article
+            if current is not None:
+                _start_lease(current, now=now, lease=lease)
+                return current
     raise DomainError("the queue changed while it was read; ask for the next article again", code="conflict")
 
 
@@ -233,10 +237,14 @@ def _open_work(project: Project, reviewer: User) -> Assignment | None:
         )
         if found is None:
             return None
+        # In a savepoint: an article whose work ended meanwhile is not held while the take waits for others.
+        savepoint = transaction.savepoint()
         _lock_article(found[1])
         current = Assignment.objects.select_for_update(of=("self",)).get(pk=found[0])
         if current.status in OPEN_WORK:
+            transaction.savepoint_commit(savepoint)
             return current
+        transaction.savepoint_rollback(savepoint)
     return None
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -28,7 +29,13 @@ from annotations.services.curation import (
     gold_span_delete,
 )
 from annotations.services.projects import project_update
-from annotations.services.review import assignment_reopen, assignment_skip, assignment_submit, queue_next
+from annotations.services.review import (
+    assignment_create,
+    assignment_reopen,
+    assignment_skip,
+    assignment_submit,
+    queue_next,
+)
 from annotations.services.spans import span_create, span_delete, span_update
 from tests.api.conftest import span_body
 from tests.conftest import Personas
@@ -55,18 +62,23 @@ def holders(article: Article) -> int:
 
 
 def in_other_transaction(work: Callable[[], object]) -> None:
-    """Run `work` to its commit on another connection, now."""
+    """Run `work` to its commit on another connection, now; its error is raised here."""
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
             with transaction.atomic():
                 work()
+        except BaseException as error:
+            errors.append(error)
         finally:
             connection.close()
 
     thread = threading.Thread(target=run)
     thread.start()
     thread.join(20)
+    if errors:
+        raise errors[0]
 
 
 @pytest.mark.django_db
@@ -230,3 +242,46 @@ def test_taking_back_an_expired_lease_does_not_undo_a_submit_committed_meanwhile
     assignment = Assignment.objects.get(pk=first.pk)
     assert assignment.status == AssignmentStatus.SUBMITTED
     assert (article.open_slots, article.submitted_count) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_next_does_not_hold_an_ended_works_article_while_it_waits_for_another(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reviewer's open work on X ends (their submit from another tab) between "next" finding it and
+    locking it; "next" then waits for Y, which a manager's k change holds while it asks for X. Holding X's
+    lock past the re-read deadlocked the two."""
+    project = personas.project
+    y = ArticleFactory.create(project=project, text=TEXT)  # the lower id: the refresh locks it first
+    x = ArticleFactory.create(project=project, text=TEXT.replace("Monday", "Tuesday"))
+    assignment_create(article=x, reviewer=personas.annotator, actor=personas.manager)
+    assert queue_next(project=project, reviewer=personas.annotator) is not None  # X, in progress
+    real_lock, real_params = review._lock_article, review.take_params
+    refresh: list[threading.Thread] = []
+    failures: list[BaseException] = []
+
+    def submit_first(article_id: int) -> Article:
+        if threading.current_thread() is threading.main_thread() and not refresh:
+            in_other_transaction(lambda: assignment_submit(article=x, reviewer=personas.annotator))
+        return real_lock(article_id)
+
+    def k_changes() -> None:
+        try:
+            in_other_transaction(lambda: review.project_review_refresh(project=project))  # Y, then X
+        except BaseException as error:
+            failures.append(error)
+
+    def then_the_manager(**options: Any) -> Any:
+        refresh.append(threading.Thread(target=k_changes))
+        refresh[-1].start()
+        time.sleep(0.5)  # the refresh holds Y and waits for X
+        return real_params(**options)
+
+    monkeypatch.setattr(review, "_lock_article", submit_first)
+    monkeypatch.setattr(review, "take_params", then_the_manager)
+    given = queue_next(project=project, reviewer=personas.annotator)
+    for thread in refresh:
+        thread.join(20)
+    assert failures == []
+    assert given is not None
+    assert given.article_id == y.pk
