@@ -20,6 +20,7 @@ from annotations.services.embeddings import (
     BATCH_SIZE,
     claim_bases_switch_when_complete,
     claims_embed,
+    claims_mark_queued,
     claims_missing_any,
     claims_not_queued_lately,
     claims_to_reindex,
@@ -93,7 +94,9 @@ def sweep() -> dict[str, int]:
     for key, backlog in claims_missing_any(limit=2_000).items():
         missing = claims_not_queued_lately(key, backlog)
         for start in range(0, len(missing), BATCH_SIZE):
-            embed_claims.delay(missing[start : start + BATCH_SIZE], key)
+            batch = missing[start : start + BATCH_SIZE]
+            embed_claims.delay(batch, key)
+            claims_mark_queued(key, batch)
         queued += len(missing)
     switched = claim_bases_switch_when_complete()
     return {"runs": runs, "claims": queued, "switched": len(switched), "leases": leases, "agreement": len(stale)}

@@ -110,7 +110,9 @@ def claims_embed(*, claim_ids: Sequence[int], embedder: Embedder | None = None, 
     with transaction.atomic():
         # Written only for claims still worded as embedded, read under the claims' row locks: an edit since
         # (it cleared the vectors and asked for new ones, which another worker may have written already) wins.
-        locked = CanonicalClaim.objects.select_for_update(no_key=True).filter(pk__in=[c.pk for c in claims])
+        locked = (  # in id order, as a merge locks its two claims
+            CanonicalClaim.objects.select_for_update(no_key=True).filter(pk__in=[c.pk for c in claims]).order_by("pk")
+        )
         now = {pk: (text, title) for pk, text, title in locked.values_list("pk", "text", "title")}
         whole = [c for c in whole if now.get(c.pk) == (c.text, c.title)]
         titles_only = [c for c in titles_only if now.get(c.pk) == (c.text, c.title)]
@@ -184,14 +186,20 @@ def claims_to_reindex(key: str | None = None) -> tuple[str, list[int]]:
     return key, claims_missing_embeddings(limit=10_000_000, key=key)
 
 
+def _queued_mark(key: str, claim_id: int) -> str:
+    return f"embed-queued:{key}:{claim_id}"
+
+
 def claims_not_queued_lately(key: str, claim_ids: list[int]) -> list[int]:
-    """Of these claims, those the sweeper has not queued for this embedder in the last EMBED_QUEUED_SECONDS,
-    now marked as queued: while a backlog is being embedded, each sweep would otherwise queue it again."""
-    marks = {f"embed-queued:{key}:{claim_id}": claim_id for claim_id in claim_ids}
-    queued = cache.get_many(list(marks))
-    fresh = {mark: claim_id for mark, claim_id in marks.items() if mark not in queued}
-    cache.set_many(dict.fromkeys(fresh, 1), timeout=EMBED_QUEUED_SECONDS)
-    return list(fresh.values())
+    """Of these claims, those the sweeper has not queued for this embedder in the last EMBED_QUEUED_SECONDS
+    (`claims_mark_queued`): while a backlog is being embedded, each sweep would otherwise queue it again."""
+    queued = cache.get_many([_queued_mark(key, claim_id) for claim_id in claim_ids])
+    return [claim_id for claim_id in claim_ids if _queued_mark(key, claim_id) not in queued]
+
+
+def claims_mark_queued(key: str, claim_ids: list[int]) -> None:
+    """The sweeper published these claims' batch (marked after the publish: a failed one leaves none)."""
+    cache.set_many({_queued_mark(key, claim_id): 1 for claim_id in claim_ids}, timeout=EMBED_QUEUED_SECONDS)
 
 
 def claims_missing_any(*, limit: int) -> dict[str, list[int]]:

@@ -197,6 +197,7 @@ def suggestion_runs_sweep() -> int:
         Q(status=RunStatus.QUEUED, dispatched_at__isnull=True)
         | Q(status=RunStatus.QUEUED, dispatched_at__lt=now - REDISPATCH_AFTER)
         | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+        & (Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER))
     ).values_list("pk", flat=True)[:1000]
     ids = list(stale)
     # Dispatched now: the next sweep leaves them alone for REDISPATCH_AFTER (a failed publish clears it).

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from annotations.domain import Role
+from annotations.domain import DomainError, Role
 from annotations.selectors.imports import import_batch_for, import_progress
 from annotations.services.articles import article_import
 from annotations.services.claim_import import claim_import
@@ -59,9 +59,14 @@ def import_page(request: HttpRequest, project_id: int) -> HttpResponse:
         if form.is_valid():
             kind = form.cleaned_data["kind"]
             sources = [(f.name or "upload", f.file) for f in form.cleaned_data["uploads"]]
-            report = IMPORTERS[kind](project=project, sources=sources, actor=signed_in(request))
-            status = 200 if report.ok else 400
-            form = ImportForm(initial={"kind": kind})
+            try:
+                report = IMPORTERS[kind](project=project, sources=sources, actor=signed_in(request))
+            except DomainError as exc:  # the whole import refused (e.g. a concurrent claim with the same text)
+                form.add_error(None, exc.message)
+                status = 409 if exc.code == "conflict" else 400
+            else:
+                status = 200 if report.ok else 400
+                form = ImportForm(initial={"kind": kind})
         else:
             status = 400
     context = {"project": project, "form": form, "report": report, "kind": kind, "role": role.value}

@@ -175,3 +175,35 @@ def test_a_claim_created_meanwhile_with_the_same_text_is_a_duplicate_not_a_crash
     twin = CanonicalClaim.objects.get(claim_base_id=base_id)
     assert (caught.value.field, caught.value.code) == ("text", "duplicate")
     assert caught.value.details == {"existing_claim": twin.pk}
+
+
+def test_an_import_that_meets_a_claim_created_meanwhile_is_refused_whole(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if a claim of the same text was committed between the import's duplicate lookup and its insert
+    (the lookup is made to miss it): the page says so with a 409, the API too, and nothing is written."""
+    from django.test import Client
+
+    from annotations.services import claim_import as claim_import_service
+
+    base_id = personas.project.claim_base_id
+    claim_create(claim_base_id=base_id, fields=ClaimFields(text="The bridge was closed."), actor=None)
+    monkeypatch.setattr(claim_import_service, "_EXISTING_SQL", "SELECT 1, 1 WHERE %s::int IS NULL AND %s <> ''")
+    upload = b'{"text": "A new claim."}\n{"text": "The bridge was closed."}\n'
+    client = Client()
+    client.force_login(personas.manager)
+    page = client.post(
+        f"/projects/{personas.project.pk}/import/",
+        {"kind": "claims", "uploads": SimpleUploadedFile("claims.jsonl", upload)},
+    )
+    assert page.status_code == 409
+    assert "created while the import ran" in page.content.decode()
+    api = client_for(personas.manager).post(
+        f"/api/v1/projects/{personas.project.pk}/claims/import",
+        {"files": SimpleUploadedFile("claims.jsonl", upload)},
+        format="multipart",
+    )
+    assert api.status_code == 409, api.content
+    assert list(CanonicalClaim.objects.filter(claim_base_id=base_id).values_list("text", flat=True)) == [
+        "The bridge was closed."
+    ]

@@ -191,3 +191,14 @@ def test_the_span_has_one_accepted_suggestion_the_one_its_link_comes_from(person
     suggestion_decide(suggestion=first, decision=Decision.ACCEPTED, actor=personas.annotator)
     claim_link_delete(span=span, actor=personas.annotator, version=ClaimLink.objects.get(span=span).version)
     assert decisions() == {1: "", 2: ""}
+
+
+def test_a_run_whose_worker_died_is_published_again_once_per_wait(span: Span, monkeypatch: pytest.MonkeyPatch) -> None:
+    published: list[int] = []
+    monkeypatch.setattr(suggestions.current_app, "send_task", lambda name, args, **kw: published.extend(args))
+    run = run_of(span)
+    past = timezone.now() - timedelta(minutes=5)
+    SuggestionRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, lease_expires_at=past, dispatched_at=past)
+    for _ in range(3):
+        suggestions.suggestion_runs_sweep()
+    assert published == [run.pk]

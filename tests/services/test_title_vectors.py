@@ -223,11 +223,13 @@ def test_a_worker_that_embedded_the_old_wording_does_not_overwrite_the_new(
 
 
 def test_the_sweeper_queues_a_backlog_once_not_every_sweep(made: list[CanonicalClaim]) -> None:
-    from annotations.services.embeddings import claims_not_queued_lately
+    from annotations.services.embeddings import claims_mark_queued, claims_not_queued_lately
 
     ids = [c.pk for c in made]
     key = settings.FACTCHECK_EMBEDDER
     assert claims_not_queued_lately(key, ids) == ids
+    assert claims_not_queued_lately(key, ids) == ids  # not marked: its publish failed, the next sweep retries
+    claims_mark_queued(key, ids)
     assert claims_not_queued_lately(key, ids) == []  # still queued: the next sweep leaves them
     assert claims_not_queued_lately("another-embedder", ids[:2]) == ids[:2]  # per embedder
     assert claims_not_queued_lately(key, [*ids, 10**9]) == [10**9]
